@@ -1,0 +1,199 @@
+"""One test's recordings: decide per request whether to replay, record or pass through.
+
+``LLMCassette`` subclasses VCR.py's ``Cassette`` so VCR's stubs for requests,
+urllib3, aiohttp and friends drive it unchanged, but it never loads a whole
+cassette or scans interactions: each request's key names the one file to open.
+New recordings are kept in memory and written when the test ends (``flush``).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import Counter
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from http import HTTPStatus
+from pathlib import Path
+from typing import Any
+
+from vcr.cassette import Cassette
+from vcr.matchers import method as method_matcher
+from vcr.matchers import path as path_matcher
+from vcr.record_mode import RecordMode
+
+from pytest_llmrec import codec, payloads
+from pytest_llmrec.config import Mode, RecordingConfig
+from pytest_llmrec.errors import RecordingMissError
+from pytest_llmrec.matching import (
+    KeyOptions,
+    RequestKey,
+    body_hash_matcher,
+    public_url,
+    request_key,
+    split_url,
+)
+from pytest_llmrec.misses import explain_miss
+from pytest_llmrec.normalize import content_type_of
+from pytest_llmrec.recorder import Exchange, LLMRecorder
+from pytest_llmrec.recording import Recording, StoredRequest, request_body_for_storage
+from pytest_llmrec.store import Store
+
+_PLAN_ATTRIBUTE = "_llmrec_plan"
+
+
+@dataclass(frozen=True)
+class Plan:
+    """The decision for one request: the recording that answers it, or whether to record it live."""
+
+    exchange: Exchange
+    key: RequestKey
+    request: StoredRequest
+    replay: Recording | None
+    record: bool
+
+
+class LLMCassette(Cassette):  # type: ignore[misc]
+    def __init__(self, config: RecordingConfig, nodeid: str) -> None:
+        self.config = config
+        self.nodeid = nodeid
+        self.store = Store(config.recordings_dir)
+        self.key_options = KeyOptions(
+            scope=config.scope,
+            ignore=config.ignore,
+            match_host=config.match_host,
+        )
+        self.recorder = LLMRecorder(config)
+        self._calls: Counter[str] = Counter()
+        self._pending: list[tuple[Path, Recording]] = []
+        self._lock = threading.Lock()
+        super().__init__(
+            path=str(self.store.scope_dir(config.scope)),
+            record_mode=RecordMode.NEW_EPISODES,
+            match_on=(method_matcher, path_matcher, body_hash_matcher(self.key_options)),
+        )
+
+    # -- the decision -------------------------------------------------------------------------
+
+    def plan(self, method: str, url: str, headers: Mapping[str, Any], body: bytes | None) -> Plan:
+        """Replay, record or pass through; raises RecordingMissError when replay has nothing."""
+        key = request_key(method, url, headers, body, self.key_options)
+        with self._lock:
+            self._calls[key.digest] += 1
+            occurrence = self._calls[key.digest]
+        path = self.store.path_for(self.config.scope, key.digest, occurrence)
+        exchange = Exchange(method.upper(), url, key.digest, path, occurrence)
+        stored_request = StoredRequest(
+            method=method.upper(),
+            url=public_url(url),
+            body=request_body_for_storage(body, content_type_of(headers)),
+            endpoint=split_url(url)[1],
+            model=_model_of(key),
+        )
+        mode = self.config.mode
+        found = None if mode.goes_live_on_hit else self.store.read(path)
+        if found is not None:
+            self.recorder.replayed.append(exchange)
+            return Plan(exchange, key, stored_request, found, record=False)
+        if mode is Mode.REPLAY:
+            self.recorder.missed.append(exchange)
+            recorded = sum(
+                1
+                for n in range(1, occurrence)
+                if self.store.path_for(self.config.scope, key.digest, n).exists()
+            )
+            raise RecordingMissError(explain_miss(self.recorder, self.nodeid, key, occurrence, recorded))
+        self.recorder.sent.append(exchange)
+        return Plan(exchange, key, stored_request, None, record=mode.records)
+
+    def record(self, plan: Plan, status: int, headers: Iterable[tuple[str, str]], body: bytes) -> None:
+        """Keep a live response for writing when the test ends."""
+        if not plan.record:
+            return
+        stable_id = payloads.stable_id(plan.key.digest, plan.exchange.occurrence)
+        response = codec.encode_response(status, headers, body, stable_id)
+        recording = Recording(
+            scope=self.config.scope,
+            request=plan.request,
+            response=response,
+            recorded_by=None if self.nodeid == self.config.scope else self.nodeid,
+        )
+        with self._lock:
+            self._pending.append((plan.exchange.path, recording))
+            self.recorder.recorded.append(plan.exchange)
+
+    def flush(self) -> None:
+        """Write what was recorded; in ``rewrite`` mode, drop this test's files it did not rewrite."""
+        overwrite = self.config.mode is Mode.REWRITE
+        written = set()
+        for path, recording in self._pending:
+            if self.store.write(path, recording, overwrite=overwrite):
+                self.recorder.written.append(path)
+            else:
+                self.recorder.kept.append(path)
+            written.add(path)
+        self._pending.clear()
+        if overwrite:
+            for path in self.store.files_in_scope(self.config.scope):
+                if path not in written and self._written_by_this_test(path):
+                    path.unlink()
+                    self.recorder.deleted.append(path)
+
+    def _written_by_this_test(self, path: Path) -> bool:
+        found = self.store.read(path)
+        return found is not None and (found.recorded_by or found.scope) == self.nodeid
+
+    # -- the VCR.py cassette interface its stubs call (requests, urllib3, aiohttp, ...) ----------
+
+    def _plan_for(self, vcr_request: Any) -> Plan:
+        body = vcr_request.body
+        body = body if isinstance(body, bytes) or body is None else getattr(vcr_request, "body_bytes", b"")
+        cached = getattr(vcr_request, _PLAN_ATTRIBUTE, None)
+        if cached is not None and cached[0] == body:
+            return cached[1]  # type: ignore[no-any-return]
+        plan = self.plan(vcr_request.method, vcr_request.uri, vcr_request.headers, body)
+        setattr(vcr_request, _PLAN_ATTRIBUTE, (body, plan))
+        return plan
+
+    @property
+    def write_protected(self) -> bool:
+        return False  # replay misses are raised by plan() with a full explanation instead
+
+    def can_play_response_for(self, request: Any) -> bool:
+        return self._plan_for(request).replay is not None
+
+    def play_response(self, request: Any) -> dict[str, Any]:
+        recording = self._plan_for(request).replay
+        assert recording is not None, "play_response called for a request that has no recording"
+        replay = codec.decode_response(recording.response)
+        headers: dict[str, list[str]] = {}
+        for name, value in replay.headers:
+            headers.setdefault(name, []).append(value)
+        return {
+            "status": {"code": replay.status, "message": _reason(replay.status)},
+            "headers": headers,
+            "body": {"string": replay.content},
+        }
+
+    def append(self, request: Any, response: dict[str, Any]) -> None:
+        headers = [(name, value) for name, values in response["headers"].items() for value in values]
+        body = response["body"]["string"]
+        self.record(self._plan_for(request), response["status"]["code"], headers, body or b"")
+
+    def _load(self) -> None:
+        """Nothing to load up front: recordings are opened one by one as requests ask for them."""
+
+    def _save(self, force: bool = False) -> None:
+        self.flush()
+
+
+def _reason(status: int) -> str:
+    try:
+        return HTTPStatus(status).phrase
+    except ValueError:
+        return ""
+
+
+def _model_of(key: RequestKey) -> str | None:
+    body = key.canonical.get("body")
+    model = body.get("model") if isinstance(body, dict) else None
+    return model if isinstance(model, str) else None

@@ -1,0 +1,151 @@
+"""Response bodies between the wire and a recording.
+
+``encode_response`` turns what a server sent (status, headers, bytes) into the
+stored form: typed JSON, a list of typed stream events, text, or base64.
+``decode_response`` turns it back into the chunks a client receives on replay.
+"""
+
+from __future__ import annotations
+
+import base64
+import zlib
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+import orjson
+
+from pytest_llmrec import payloads, streams
+from pytest_llmrec.normalize import parse_json
+
+JSON, TEXT, BASE64, SSE, NDJSON = "json", "text", "base64", "sse", "ndjson"
+FORMATS = (JSON, TEXT, BASE64, SSE, NDJSON)
+STREAM_FORMATS = (SSE, NDJSON)
+DEFAULT_CONTENT_TYPES = {
+    JSON: "application/json",
+    TEXT: "text/plain; charset=utf-8",
+    BASE64: "application/octet-stream",
+    SSE: "text/event-stream",
+    NDJSON: "application/x-ndjson",
+}
+
+# How SSE event names are kept: absent, equal to data["type"] (Anthropic, Responses API), or stored.
+EVENT_NAMES_NONE, EVENT_NAMES_TYPE, EVENT_NAMES_EXPLICIT = "none", "type", "explicit"
+
+
+@dataclass(frozen=True)
+class StoredResponse:
+    """A response as a recording holds it."""
+
+    status: int
+    format: str
+    body: Any
+    content_type: str | None = None
+    stream: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def is_streaming(self) -> bool:
+        return self.format in STREAM_FORMATS
+
+
+@dataclass(frozen=True)
+class ReplayResponse:
+    """What a replayed response sends: status, headers and the body in its original chunks."""
+
+    status: int
+    headers: list[tuple[str, str]]
+    chunks: list[bytes]
+
+    @property
+    def content(self) -> bytes:
+        return b"".join(self.chunks)
+
+
+def header_value(headers: Iterable[tuple[str, str]], name: str) -> str | None:
+    for key, value in headers:
+        if key.lower() == name:
+            return value
+    return None
+
+
+def decompress(body: bytes, content_encoding: str | None) -> bytes:
+    """Undo gzip/deflate so recordings hold readable bodies; other encodings are refused loudly."""
+    encoding = (content_encoding or "identity").strip().lower()
+    if encoding in ("identity", ""):
+        return body
+    if encoding in ("gzip", "x-gzip", "deflate"):
+        return zlib.decompress(body, wbits=47)  # 32+15: gzip or zlib header, detected
+    raise ValueError(f"cannot record a response with content-encoding {encoding!r}")
+
+
+def _event_names(events: list[streams.SseEvent]) -> str:
+    if all(event.event is None for event in events):
+        return EVENT_NAMES_NONE
+    if all(isinstance(e.data, dict) and e.event == e.data.get("type") for e in events):
+        return EVENT_NAMES_TYPE
+    return EVENT_NAMES_EXPLICIT
+
+
+def encode_response(
+    status: int, headers: Iterable[tuple[str, str]], body: bytes, stable_id: str
+) -> StoredResponse:
+    """The stored form of a live response; ``stable_id`` replaces per-call ids."""
+    headers = list(headers)
+    body = decompress(body, header_value(headers, "content-encoding"))
+    content_type = header_value(headers, "content-type")
+    media = (content_type or "").split(";")[0].strip().lower()
+
+    def typed(value: Any) -> Any:
+        return payloads.normalize_volatile(payloads.to_typed(value), stable_id)
+
+    if media == "text/event-stream":
+        events, terminator = streams.parse_sse(body)
+        names = _event_names(events)
+        if names == EVENT_NAMES_EXPLICIT:
+            stored: list[Any] = [{"event": e.event, "data": typed(e.data)} for e in events]
+        else:
+            stored = [typed(e.data) for e in events]
+        info = {"terminator": terminator, "event_names": names}
+        return StoredResponse(status, SSE, stored, content_type, info)
+    if media in ("application/x-ndjson", "application/jsonl", "application/ndjson"):
+        return StoredResponse(
+            status, NDJSON, [typed(item) for item in streams.parse_ndjson(body)], content_type
+        )
+    if "json" in media or (not media and body[:1] in (b"{", b"[")):
+        try:
+            return StoredResponse(status, JSON, typed(parse_json(body)), content_type)
+        except ValueError:
+            pass
+    try:
+        return StoredResponse(status, TEXT, body.decode("utf-8"), content_type)
+    except UnicodeDecodeError:
+        return StoredResponse(status, BASE64, base64.b64encode(body).decode("ascii"), content_type)
+
+
+def _sse_events(response: StoredResponse) -> list[streams.SseEvent]:
+    names = response.stream.get("event_names", EVENT_NAMES_NONE)
+    events = []
+    for item in response.body:
+        if names == EVENT_NAMES_EXPLICIT:
+            events.append(streams.SseEvent(payloads.from_typed(item["data"]), item["event"]))
+            continue
+        data = payloads.from_typed(item)
+        event = data.get("type") if names == EVENT_NAMES_TYPE and isinstance(data, dict) else None
+        events.append(streams.SseEvent(data, event))
+    return events
+
+
+def decode_response(response: StoredResponse) -> ReplayResponse:
+    """The status, headers and chunks to send for a stored response."""
+    content_type = response.content_type or DEFAULT_CONTENT_TYPES[response.format]
+    if response.format == SSE:
+        chunks = streams.render_sse(_sse_events(response), response.stream.get("terminator"))
+    elif response.format == NDJSON:
+        chunks = streams.render_ndjson([payloads.from_typed(item) for item in response.body])
+    elif response.format == TEXT:
+        chunks = [response.body.encode("utf-8")]
+    elif response.format == BASE64:
+        chunks = [base64.b64decode(response.body)]
+    else:
+        chunks = [orjson.dumps(payloads.from_typed(response.body))]
+    return ReplayResponse(response.status, [("content-type", content_type)], chunks)

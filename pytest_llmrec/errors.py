@@ -1,0 +1,33 @@
+"""Errors a user of pytest-llmrec can see.
+
+Errors raised while a request is being intercepted derive from ``BaseException``
+on purpose: SDKs such as openai catch ``Exception`` around the transport, retry
+with back-off and re-raise a generic connection error. A missing recording must
+reach the test as itself, at once, not as ``APIConnectionError`` after retries.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+
+class LLMRecordingError(BaseException):
+    """Base class of every error pytest-llmrec raises while a test runs."""
+
+
+class RecordingMissError(LLMRecordingError):
+    """A request had no recording and the mode forbids going live."""
+
+
+class RecordingFileError(LLMRecordingError):
+    """A recording file cannot be read: names the file and the field at fault."""
+
+    def __init__(self, path: Path, field: str, problem: str) -> None:
+        self.path = path
+        self.field = field
+        self.problem = problem
+        super().__init__(f"{path}: {field}: {problem}")
+
+
+class ConfigError(ValueError):
+    """An option, ini value, environment variable or marker argument is invalid."""

@@ -1,0 +1,189 @@
+"""Hooking into HTTP clients: VCR.py's patches, with our own for httpx and httpx2.
+
+VCR.py's httpx stub joins a whole streamed response before the client sees its
+first byte and replays it as one block. Ours pass a live stream through chunk by
+chunk while keeping a copy for the recording, and replay a stream event by event.
+Every other client (requests, urllib3, aiohttp, ...) goes through VCR.py's stubs,
+which call the cassette's VCR interface.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+from collections.abc import AsyncIterator, Callable, Iterator
+from types import ModuleType
+from typing import Any
+
+from vcr import patch as vcr_patch
+from vcr.patch import CassettePatcherBuilder
+
+from pytest_llmrec.cassette import LLMCassette, Plan
+
+OnComplete = Callable[[bytes], None]
+
+
+@functools.cache
+def _stream_classes(httpx: ModuleType) -> tuple[type, type, type]:
+    """Stream classes built on the given module's base classes, since httpx checks isinstance."""
+
+    class ReplayStream(httpx.SyncByteStream, httpx.AsyncByteStream):  # type: ignore[misc, name-defined]
+        """A recorded body sent in its original chunks (one per stream event)."""
+
+        def __init__(self, chunks: list[bytes]) -> None:
+            self._chunks = chunks
+
+        def __iter__(self) -> Iterator[bytes]:
+            yield from self._chunks
+
+        async def __aiter__(self) -> AsyncIterator[bytes]:
+            for chunk in self._chunks:
+                yield chunk
+
+    class TeeStream(httpx.SyncByteStream):  # type: ignore[misc, name-defined]
+        """Passes a live body through as it arrives and hands the whole of it to ``on_complete``."""
+
+        def __init__(self, inner: Any, on_complete: OnComplete) -> None:
+            self._inner, self._on_complete, self._done = inner, on_complete, False
+            self._parts: list[bytes] = []
+
+        def __iter__(self) -> Iterator[bytes]:
+            for chunk in self._inner:
+                self._parts.append(chunk)
+                yield chunk
+            self._complete()
+
+        def close(self) -> None:
+            try:
+                if not self._done:  # the client stopped early: read the rest so the recording is whole
+                    for chunk in self._inner:
+                        self._parts.append(chunk)
+                    self._complete()
+            finally:
+                self._inner.close()
+
+        def _complete(self) -> None:
+            if not self._done:
+                self._done = True
+                self._on_complete(b"".join(self._parts))
+
+    class AsyncTeeStream(httpx.AsyncByteStream):  # type: ignore[misc, name-defined]
+        """The async twin of TeeStream."""
+
+        def __init__(self, inner: Any, on_complete: OnComplete) -> None:
+            self._inner, self._on_complete, self._done = inner, on_complete, False
+            self._parts: list[bytes] = []
+
+        async def __aiter__(self) -> AsyncIterator[bytes]:
+            async for chunk in self._inner:
+                self._parts.append(chunk)
+                yield chunk
+            self._complete()
+
+        async def aclose(self) -> None:
+            try:
+                if not self._done:
+                    async for chunk in self._inner:
+                        self._parts.append(chunk)
+                    self._complete()
+            finally:
+                await self._inner.aclose()
+
+        def _complete(self) -> None:
+            if not self._done:
+                self._done = True
+                self._on_complete(b"".join(self._parts))
+
+    return ReplayStream, TeeStream, AsyncTeeStream
+
+
+def _replayed(httpx: ModuleType, plan: Plan) -> Any:
+    from pytest_llmrec import codec
+
+    assert plan.replay is not None
+    replay = codec.decode_response(plan.replay.response)
+    replay_stream, _, _ = _stream_classes(httpx)
+    return httpx.Response(replay.status, headers=replay.headers, stream=replay_stream(replay.chunks))
+
+
+def _on_complete(cassette: LLMCassette, plan: Plan, response: Any) -> OnComplete:
+    return lambda body: cassette.record(plan, response.status_code, response.headers.multi_items(), body)
+
+
+def _plan(cassette: LLMCassette, request: Any, body: bytes) -> Plan:
+    plan = cassette.plan(request.method, str(request.url), request.headers, body)
+    if plan.record:
+        request.headers["accept-encoding"] = "identity"  # keep recorded bodies readable
+    return plan
+
+
+def sync_handler(cassette: LLMCassette, real: Callable[..., Any], httpx: ModuleType) -> Callable[..., Any]:
+    @functools.wraps(real)
+    def handle_request(transport: Any, request: Any) -> Any:
+        plan = _plan(cassette, request, request.read())
+        if plan.replay is not None:
+            return _replayed(httpx, plan)
+        response = real(transport, request)
+        if plan.record:
+            response.stream = _stream_classes(httpx)[1](
+                response.stream, _on_complete(cassette, plan, response)
+            )
+        return response
+
+    return handle_request
+
+
+def async_handler(cassette: LLMCassette, real: Callable[..., Any], httpx: ModuleType) -> Callable[..., Any]:
+    @functools.wraps(real)
+    async def handle_async_request(transport: Any, request: Any) -> Any:
+        plan = _plan(cassette, request, await request.aread())
+        if plan.replay is not None:
+            return _replayed(httpx, plan)
+        response = await real(transport, request)
+        if plan.record:
+            response.stream = _stream_classes(httpx)[2](
+                response.stream, _on_complete(cassette, plan, response)
+            )
+        return response
+
+    return handle_async_request
+
+
+class PatcherBuilder(CassettePatcherBuilder):  # type: ignore[misc]
+    """VCR.py's patchers, with the httpx and httpx2 transports handled by our stubs.
+
+    Only the network transports are patched: MockTransport, WSGI and ASGI apps run
+    in-process and need no recording.
+    """
+
+    def _httpx_patches(self, module_name: str, prefix: str) -> Iterator[Any]:
+        try:
+            httpx = __import__(module_name)
+        except ImportError:
+            return iter(())
+        real_sync = getattr(vcr_patch, f"_{prefix}HttpTransport_handle_request")
+        real_async = getattr(vcr_patch, f"_{prefix}AsyncHttpTransport_handle_async_request")
+        triples = [
+            (httpx.HTTPTransport, "handle_request", sync_handler(self._cassette, real_sync, httpx)),
+            (
+                httpx.AsyncHTTPTransport,
+                "handle_async_request",
+                async_handler(self._cassette, real_async, httpx),
+            ),
+        ]
+        return self._build_patchers_from_mock_triples(triples)  # type: ignore[no-any-return]
+
+    def _httpx(self) -> Iterator[Any]:
+        return self._httpx_patches("httpx", "Httpx")
+
+    def _httpx2(self) -> Iterator[Any]:
+        return self._httpx_patches("httpx2", "Httpx2")
+
+
+@contextlib.contextmanager
+def intercepting(cassette: LLMCassette) -> Iterator[LLMCassette]:
+    """Patch every supported HTTP client for the duration of the block; always unpatch."""
+    with contextlib.ExitStack() as stack:
+        for patcher in PatcherBuilder(cassette).build():
+            stack.enter_context(patcher)
+        yield cassette

@@ -1,0 +1,107 @@
+"""The request key: which recording answers a request.
+
+Canonical JSON of method, path, query, normalised body and scope, hashed with
+SHA-256. The same function names files when recording and finds them when
+replaying, so a lookup is one ``open()`` of a known path, never a scan.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import urllib.parse
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import orjson
+
+from pytest_llmrec.normalize import JsonPath, content_type_of, normalize_body
+
+# Query parameters that carry credentials never take part in the key (nor reach disk).
+CREDENTIAL_QUERY_PARAMS = frozenset({"key", "api-key", "api_key", "apikey", "access_token", "sig", "token"})
+
+
+@dataclass(frozen=True)
+class KeyOptions:
+    """What a scope's configuration changes about the key."""
+
+    scope: str
+    ignore: tuple[JsonPath, ...] = ()
+    match_host: bool = False
+
+
+@dataclass(frozen=True)
+class RequestKey:
+    """A request's key and the canonical form it was hashed from (kept for diagnostics)."""
+
+    digest: str
+    canonical: dict[str, Any] = field(compare=False)
+
+    @property
+    def short(self) -> str:
+        return self.digest[:12]
+
+
+def split_url(url: str) -> tuple[str, str, list[tuple[str, str]]]:
+    """Host, path and query pairs, the query without credentials."""
+    parts = urllib.parse.urlsplit(url)
+    query = [
+        (k, v)
+        for k, v in urllib.parse.parse_qsl(parts.query, keep_blank_values=True)
+        if k.lower() not in CREDENTIAL_QUERY_PARAMS
+    ]
+    return parts.netloc, parts.path or "/", query
+
+
+def public_url(url: str) -> str:
+    """The URL as a recording shows it: no user:password, no credential query parameters."""
+    parts = urllib.parse.urlsplit(url)
+    _, _, query = split_url(url)
+    netloc = parts.netloc.rpartition("@")[2]
+    return urllib.parse.urlunsplit(parts._replace(netloc=netloc, query=urllib.parse.urlencode(query)))
+
+
+def canonical_request(
+    method: str, url: str, headers: Mapping[str, Any], body: bytes | None, options: KeyOptions
+) -> dict[str, Any]:
+    host, path, query = split_url(url)
+    canonical: dict[str, Any] = {
+        "method": method.upper(),
+        "path": path,
+        "query": sorted(query),
+        "body": normalize_body(body, content_type_of(headers), options.ignore),
+        "scope": options.scope,
+    }
+    if options.match_host:
+        canonical["host"] = host.lower()
+    return canonical
+
+
+def canonical_json(value: Any) -> bytes:
+    try:
+        return orjson.dumps(value, option=orjson.OPT_SORT_KEYS)
+    except TypeError:  # e.g. integers beyond 64 bits, which orjson refuses
+        return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+def request_key(
+    method: str, url: str, headers: Mapping[str, Any], body: bytes | None, options: KeyOptions
+) -> RequestKey:
+    canonical = canonical_request(method, url, headers, body, options)
+    return RequestKey(hashlib.sha256(canonical_json(canonical)).hexdigest(), canonical)
+
+
+def body_hash_matcher(options: KeyOptions) -> Any:
+    """A VCR.py matcher comparing normalised bodies, for ``VCR.register_matcher``.
+
+    Raises AssertionError with both canonical bodies when they differ, as VCR expects.
+    """
+
+    def llm_body_hash(r1: Any, r2: Any) -> None:
+        b1 = canonical_json(normalize_body(r1.body, content_type_of(r1.headers), options.ignore))
+        b2 = canonical_json(normalize_body(r2.body, content_type_of(r2.headers), options.ignore))
+        if hashlib.sha256(b1).digest() != hashlib.sha256(b2).digest():
+            raise AssertionError(f"normalised bodies differ: {b1.decode()} != {b2.decode()}")
+
+    return llm_body_hash

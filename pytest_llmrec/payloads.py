@@ -1,0 +1,85 @@
+"""Typed payloads: ``{"__type__": <SDK class path>, "__data__": <JSON>}``.
+
+A recording says which SDK class a body parses into, as llama-stack's recorder
+does, so a reader (or a tool) knows a chat completion from an embedding at a
+glance. ``__data__`` is the provider's JSON as sent; replay re-emits it as is.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+
+TYPE_KEY = "__type__"
+DATA_KEY = "__data__"
+
+# OpenAI's "object" field names the SDK class a body parses into.
+OPENAI_OBJECT_TYPES = {
+    "chat.completion": "openai.types.chat.chat_completion.ChatCompletion",
+    "chat.completion.chunk": "openai.types.chat.chat_completion_chunk.ChatCompletionChunk",
+    "text_completion": "openai.types.completion.Completion",
+    "model": "openai.types.model.Model",
+}
+EMBEDDINGS_TYPE = "openai.types.create_embedding_response.CreateEmbeddingResponse"
+
+# Types whose "id" and "created" change on every call; normalised so re-recording is byte-stable.
+VOLATILE_ID_TYPES = frozenset(
+    {
+        OPENAI_OBJECT_TYPES["chat.completion"],
+        OPENAI_OBJECT_TYPES["chat.completion.chunk"],
+        OPENAI_OBJECT_TYPES["text_completion"],
+    }
+)
+
+
+def typed(type_path: str, data: Any) -> dict[str, Any]:
+    return {TYPE_KEY: type_path, DATA_KEY: data}
+
+
+def is_typed(value: Any) -> bool:
+    return isinstance(value, dict) and TYPE_KEY in value and DATA_KEY in value
+
+
+def to_typed(value: Any) -> Any:
+    """Wrap a parsed JSON body in its SDK type where we know it; leave anything else plain."""
+    if not isinstance(value, dict):
+        return value
+    kind = value.get("object")
+    if kind in OPENAI_OBJECT_TYPES:
+        return typed(OPENAI_OBJECT_TYPES[kind], value)
+    data = value.get("data")
+    if kind == "list" and isinstance(data, list):
+        if data and all(isinstance(item, dict) and item.get("object") == "embedding" for item in data):
+            return typed(EMBEDDINGS_TYPE, value)
+        return {**value, "data": [to_typed(item) for item in data]}
+    return value
+
+
+def from_typed(value: Any) -> Any:
+    """The plain JSON a typed payload stands for, at any depth."""
+    if is_typed(value):
+        return from_typed(value[DATA_KEY])
+    if isinstance(value, dict):
+        return {k: from_typed(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [from_typed(v) for v in value]
+    return value
+
+
+def stable_id(key_digest: str, occurrence: int) -> str:
+    """The id a recording shows instead of the provider's: ``rec-`` + 12 hex digits of the key."""
+    if occurrence > 1:
+        key_digest = hashlib.sha256(f"{key_digest}:{occurrence}".encode()).hexdigest()
+    return f"rec-{key_digest[:12]}"
+
+
+def normalize_volatile(value: Any, replacement_id: str) -> Any:
+    """Replace per-call ids and timestamps of known types, so an unchanged answer is an unchanged file."""
+    if not (is_typed(value) and value[TYPE_KEY] in VOLATILE_ID_TYPES and isinstance(value[DATA_KEY], dict)):
+        return value
+    data = dict(value[DATA_KEY])
+    if "id" in data:
+        data["id"] = replacement_id
+    if "created" in data:
+        data["created"] = 0
+    return typed(value[TYPE_KEY], data)

@@ -1,0 +1,201 @@
+"""pytest glue: options, the ``llm_recording`` marker, fixtures and the terminal summary."""
+
+from __future__ import annotations
+
+import argparse
+import os
+from collections.abc import Generator, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+
+from pytest_llmrec.cassette import LLMCassette
+from pytest_llmrec.config import (
+    MARKER_NAME,
+    Mode,
+    RecordingConfig,
+    SessionOptions,
+    parse_mode,
+    resolve,
+)
+from pytest_llmrec.errors import ConfigError
+from pytest_llmrec.interception import intercepting
+from pytest_llmrec.recorder import LLMRecorder
+
+ENV_MODE = "LLMREC_RECORD_MODE"
+
+
+@dataclass
+class SessionTotals:
+    replayed: int = 0
+    sent: int = 0
+    recorded: int = 0
+    written: int = 0
+    deleted: int = 0
+
+    def add(self, recorder: LLMRecorder) -> None:
+        self.replayed += len(recorder.replayed)
+        self.sent += len(recorder.sent)
+        self.recorded += len(recorder.recorded)
+        self.written += len(recorder.written)
+        self.deleted += len(recorder.deleted)
+
+
+session_options_key = pytest.StashKey[SessionOptions]()
+totals_key = pytest.StashKey[SessionTotals]()
+call_failed_key = pytest.StashKey[bool]()
+
+
+def _mode_argument(value: str) -> Mode:
+    try:
+        return parse_mode(value, "--llm-record")
+    except ConfigError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("llmrec", "record and replay LLM traffic (pytest-llmrec)")
+    group.addoption(
+        "--llm-record",
+        dest="llm_record",
+        metavar="MODE",
+        type=_mode_argument,
+        default=None,
+        help=(
+            "recording mode for tests marked llm_recording: replay (default: answer from recordings, "
+            "never the network), record-missing (record what has no recording), rewrite (re-record "
+            "everything), live (pass through, record nothing). Also accepts VCR.py's and llama-stack's "
+            f"names. Overrides markers; environment: {ENV_MODE}."
+        ),
+    )
+    group.addoption(
+        "--llm-recordings-dir",
+        dest="llm_recordings_dir",
+        metavar="PATH",
+        default=None,
+        help="directory of recordings for every test (default: a recordings/ folder beside each test file).",
+    )
+    parser.addini("llm_record_mode", "default recording mode (see --llm-record)", default=None)
+    parser.addini("llm_recordings_dir", "recordings directory, relative to the ini file", default=None)
+
+
+def _session_options(config: pytest.Config) -> SessionOptions:
+    cli_mode = config.getoption("llm_record")
+    env_mode = os.environ.get(ENV_MODE)
+    if cli_mode is None and env_mode:
+        cli_mode = parse_mode(env_mode, f"environment variable {ENV_MODE}")
+    ini_mode = config.getini("llm_record_mode")
+    base = config.inipath.parent if config.inipath else config.rootpath
+    cli_dir = config.getoption("llm_recordings_dir")
+    ini_dir = config.getini("llm_recordings_dir")
+    return SessionOptions(
+        cli_mode=cli_mode,
+        cli_recordings_dir=config.invocation_params.dir / cli_dir if cli_dir else None,
+        ini_mode=parse_mode(ini_mode, "ini option llm_record_mode") if ini_mode else None,
+        ini_recordings_dir=base / ini_dir if ini_dir else None,
+    )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers",
+        f"{MARKER_NAME}(name=None, mode=None, ignore=(), match_host=False, recordings_dir=None): "
+        "record and replay this test's LLM traffic (pytest-llmrec).",
+    )
+    try:
+        config.stash[session_options_key] = _session_options(config)
+    except ConfigError as error:
+        raise pytest.UsageError(f"{error}") from None
+    config.stash[totals_key] = SessionTotals()
+
+
+def _marker_kwargs(item: pytest.Item) -> dict[str, Any]:
+    """Keyword arguments of every llm_recording marker on the item; the closest one wins."""
+    merged: dict[str, Any] = {}
+    for marker in reversed(list(item.iter_markers(MARKER_NAME))):
+        if marker.args:
+            raise ConfigError(
+                f"@pytest.mark.{MARKER_NAME} takes keyword arguments only (name=..., mode=...), "
+                f"got {marker.args!r}"
+            )
+        merged.update(marker.kwargs)
+    return merged
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Check every marker before any test runs, so a typo stops the run instead of one test."""
+    for item in items:
+        if item.get_closest_marker(MARKER_NAME) is None:
+            continue
+        try:
+            _resolve(item, SessionOptions(), {})
+        except ConfigError as error:
+            raise pytest.UsageError(f"{item.nodeid}: {error}") from None
+
+
+def _resolve(item: pytest.Item, session: SessionOptions, fixture: dict[str, Any]) -> RecordingConfig:
+    return resolve(
+        session=session,
+        marker=_marker_kwargs(item),
+        fixture=fixture,
+        default_scope=item.nodeid,
+        test_dir=item.path.parent,
+    )
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Generator[None, Any, Any]:
+    report = yield
+    if report.when == "call":
+        item.stash[call_failed_key] = report.failed
+    return report
+
+
+@pytest.fixture(scope="module")
+def llm_recording_config() -> dict[str, Any]:
+    """Override in a conftest or module to set mode, ignore, match_host or recordings_dir for many tests."""
+    return {}
+
+
+@pytest.fixture
+def llm_recorder(
+    request: pytest.FixtureRequest, llm_recording_config: dict[str, Any]
+) -> Iterator[LLMRecorder]:
+    """Record and replay this test's LLM traffic; the value logs what was replayed, sent and recorded."""
+    item = request.node
+    try:
+        config = _resolve(item, request.config.stash[session_options_key], llm_recording_config)
+    except ConfigError as error:
+        raise pytest.UsageError(f"{item.nodeid}: {error}") from None
+    cassette = LLMCassette(config, item.nodeid)
+    with intercepting(cassette):
+        yield cassette.recorder
+    cassette.flush()
+    request.config.stash[totals_key].add(cassette.recorder)
+    if cassette.recorder.missed and not item.stash.get(call_failed_key, True):
+        pytest.fail(
+            f"{len(cassette.recorder.missed)} request(s) had no recording, but the test caught the "
+            "error and passed; see the captured output or run with --llm-record=record-missing",
+            pytrace=False,
+        )
+
+
+@pytest.fixture(autouse=True)
+def _llm_recording_marker(request: pytest.FixtureRequest) -> None:
+    """Tests with the marker get recording without asking for the fixture."""
+    if request.node.get_closest_marker(MARKER_NAME) is not None:
+        request.getfixturevalue("llm_recorder")
+
+
+def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
+    totals = config.stash.get(totals_key, None)
+    if totals is None or not (totals.replayed or totals.sent):
+        return
+    line = (
+        f"llmrec: {totals.replayed} replayed, {totals.sent} sent live, {totals.recorded} recorded, "
+        f"{totals.written} file(s) written"
+    )
+    if totals.deleted:
+        line += f", {totals.deleted} stale file(s) deleted"
+    terminalreporter.write_line(line)

@@ -1,0 +1,41 @@
+"""What one test replayed, recorded and sent: the ``llm_recorder`` fixture's value."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from pytest_llmrec.config import RecordingConfig
+
+
+@dataclass(frozen=True)
+class Exchange:
+    """One request as the test made it, and the recording that answered or will hold it."""
+
+    method: str
+    url: str
+    key: str
+    path: Path
+    occurrence: int = 1
+
+
+@dataclass
+class LLMRecorder:
+    """The log of a test's LLM traffic, for assertions such as ``assert not llm_recorder.sent``."""
+
+    config: RecordingConfig
+    replayed: list[Exchange] = field(default_factory=list)
+    sent: list[Exchange] = field(default_factory=list)
+    recorded: list[Exchange] = field(default_factory=list)
+    missed: list[Exchange] = field(default_factory=list)
+    written: list[Path] = field(default_factory=list)
+    kept: list[Path] = field(default_factory=list)
+    deleted: list[Path] = field(default_factory=list)
+
+    @property
+    def mode(self) -> str:
+        return self.config.mode.value
+
+    @property
+    def scope(self) -> str:
+        return self.config.scope

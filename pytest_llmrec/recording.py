@@ -1,0 +1,168 @@
+"""The recording file: one interaction in llama-stack's schema, extended compatibly.
+
+``to_document`` and ``from_document`` are the only places that know the field
+names; a file that does not fit is rejected with the file and the field named.
+"""
+
+from __future__ import annotations
+
+import base64
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from pytest_llmrec import codec
+from pytest_llmrec.errors import RecordingFileError
+from pytest_llmrec.normalize import normalize_body, parse_json
+
+
+@dataclass(frozen=True)
+class StoredRequest:
+    """The request as a reader of the file wants to see it; matching uses the key, not this."""
+
+    method: str
+    url: str
+    body: Any
+    endpoint: str
+    model: str | None = None
+
+
+@dataclass(frozen=True)
+class Recording:
+    scope: str | None
+    request: StoredRequest
+    response: codec.StoredResponse
+    id_normalization_mapping: dict[str, str] = field(default_factory=dict)
+    recorded_by: str | None = None  # the test that wrote it, when that is not the scope itself
+
+
+def request_body_for_storage(body: bytes | None, content_type: str) -> Any:
+    """Parsed JSON where the body is JSON, readable parts for forms, base64 for other bytes."""
+    if not body:
+        return None
+    media = content_type.split(";")[0].strip().lower()
+    if media in ("multipart/form-data", "application/x-www-form-urlencoded"):
+        return normalize_body(body, content_type)
+    try:
+        return parse_json(body)
+    except ValueError:
+        pass
+    try:
+        return body.decode("utf-8")
+    except UnicodeDecodeError:
+        return {"__type__": "bytes", "__data__": base64.b64encode(body).decode("ascii"), "size": len(body)}
+
+
+def to_document(recording: Recording) -> dict[str, Any]:
+    response = recording.response
+    document_response: dict[str, Any] = {
+        "status": response.status,
+        "headers": {"content-type": response.content_type} if response.content_type else {},
+        "format": response.format,
+        "body": response.body,
+        "is_streaming": response.is_streaming,
+    }
+    if response.stream:
+        document_response["stream"] = response.stream
+    if response.format == codec.BASE64:
+        document_response["size"] = len(base64.b64decode(response.body))
+    request = recording.request
+    document: dict[str, Any] = {
+        "test_id": recording.scope,
+        "request": {
+            "method": request.method,
+            "url": request.url,
+            "headers": {},
+            "body": request.body,
+            "endpoint": request.endpoint,
+            "model": request.model,
+        },
+        "response": document_response,
+        "id_normalization_mapping": recording.id_normalization_mapping,
+    }
+    if recording.recorded_by is not None:
+        document["recorded_by"] = recording.recorded_by
+    return document
+
+
+def dumps(document: dict[str, Any]) -> bytes:
+    """Deterministic bytes: sorted keys, 2-space indent, UTF-8, trailing newline."""
+    return orjson.dumps(
+        document, option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS | orjson.OPT_APPEND_NEWLINE
+    )
+
+
+class _Reader:
+    """Typed access to a parsed document that names the file and field on every complaint."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def fail(self, where: str, problem: str) -> RecordingFileError:
+        return RecordingFileError(self.path, where, problem)
+
+    def get(
+        self, obj: dict[str, Any], where: str, key: str, kind: type | tuple[type, ...], default: Any = ...
+    ) -> Any:
+        if key not in obj:
+            if default is ...:
+                raise self.fail(f"{where}.{key}", "missing")
+            return default
+        value = obj[key]
+        if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
+            names = " or ".join(k.__name__ for k in (kind if isinstance(kind, tuple) else (kind,)))
+            raise self.fail(f"{where}.{key}", f"expected {names}, got {type(value).__name__} {value!r:.60}")
+        return value
+
+
+def from_document(document: Any, path: Path) -> Recording:
+    """Validate a parsed file; the errors say which file and which field is wrong."""
+    reader = _Reader(path)
+    if not isinstance(document, dict):
+        raise reader.fail("<document>", f"expected a JSON object, got {type(document).__name__}")
+    request = reader.get(document, "<document>", "request", dict)
+    response = reader.get(document, "<document>", "response", dict)
+    streaming = reader.get(response, "response", "is_streaming", bool, False)
+    fmt = reader.get(response, "response", "format", str, codec.SSE if streaming else codec.JSON)
+    if fmt not in codec.FORMATS:
+        raise reader.fail("response.format", f"unknown format {fmt!r}; known: {', '.join(codec.FORMATS)}")
+    if "body" not in response:
+        raise reader.fail("response.body", "missing")
+    body = response["body"]
+    if fmt in codec.STREAM_FORMATS and not isinstance(body, list):
+        raise reader.fail(
+            "response.body", f"a {fmt} stream must be a list of events, got {type(body).__name__}"
+        )
+    if fmt in (codec.TEXT, codec.BASE64) and not isinstance(body, str):
+        raise reader.fail("response.body", f"a {fmt} body must be a string, got {type(body).__name__}")
+    headers = reader.get(response, "response", "headers", dict, {})
+    content_type = headers.get("content-type")
+    return Recording(
+        scope=reader.get(document, "<document>", "test_id", (str, type(None)), None),
+        request=StoredRequest(
+            method=reader.get(request, "request", "method", str),
+            url=reader.get(request, "request", "url", str),
+            body=request.get("body"),
+            endpoint=reader.get(request, "request", "endpoint", str, ""),
+            model=reader.get(request, "request", "model", (str, type(None)), None),
+        ),
+        response=codec.StoredResponse(
+            status=reader.get(response, "response", "status", int, 200),
+            format=fmt,
+            body=body,
+            content_type=content_type if isinstance(content_type, str) else None,
+            stream=reader.get(response, "response", "stream", dict, {}),
+        ),
+        id_normalization_mapping=reader.get(document, "<document>", "id_normalization_mapping", dict, {}),
+        recorded_by=reader.get(document, "<document>", "recorded_by", (str, type(None)), None),
+    )
+
+
+def loads(data: bytes, path: Path) -> Recording:
+    try:
+        document = orjson.loads(data)
+    except orjson.JSONDecodeError as error:
+        raise RecordingFileError(path, "<document>", f"not valid JSON ({error})") from None
+    return from_document(document, path)

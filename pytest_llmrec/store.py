@@ -1,0 +1,89 @@
+"""A directory of recordings: where a scope's files live, reading them, writing them atomically.
+
+Layout: ``<recordings_dir>/<scope as folders>/<request key>.json`` (``<key>.<n>.json``
+for the n-th identical request). A lookup opens one known path; nothing scans
+the directory except ``rewrite``'s clean-up of a scope it re-recorded.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import tempfile
+from pathlib import Path
+
+from pytest_llmrec import recording
+from pytest_llmrec.recording import Recording
+
+_UNSAFE = re.compile(r"[^A-Za-z0-9_.\-\[\]=+,@]")
+MAX_PART = 80
+
+
+def _safe_part(part: str) -> str:
+    safe = _UNSAFE.sub("_", part).strip(".") or "_"
+    if safe == part and len(part) <= MAX_PART:
+        return part
+    return f"{safe[:MAX_PART]}-{hashlib.sha256(part.encode()).hexdigest()[:8]}"
+
+
+def scope_folder(scope: str) -> Path:
+    """Folders for a scope: ``tests/test_chat.py::TestA::test_x[1]`` gives ``test_chat/TestA/test_x[1]``.
+
+    Parts are kept readable; a part changed to be file-system safe gets a short hash, so
+    two scopes never share a folder by accident.
+    """
+    parts = scope.split("::")
+    if parts[0].endswith(".py"):
+        parts[0] = Path(parts[0]).stem
+    return Path(*[_safe_part(p) for p in parts if p])
+
+
+class Store:
+    """One recordings directory."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+
+    def scope_dir(self, scope: str) -> Path:
+        return self.root / scope_folder(scope)
+
+    def path_for(self, scope: str, key: str, occurrence: int) -> Path:
+        name = f"{key}.json" if occurrence == 1 else f"{key}.{occurrence}.json"
+        return self.scope_dir(scope) / name
+
+    def read(self, path: Path) -> Recording | None:
+        """The recording at ``path``, None if there is none; a broken file raises RecordingFileError."""
+        try:
+            data = path.read_bytes()
+        except FileNotFoundError:
+            return None
+        return recording.loads(data, path)
+
+    def files_in_scope(self, scope: str) -> list[Path]:
+        folder = self.scope_dir(scope)
+        return sorted(folder.glob("*.json")) if folder.is_dir() else []
+
+    def write(self, path: Path, rec: Recording, *, overwrite: bool) -> bool:
+        """Write atomically (temporary file, then rename); never leaves a half-written file.
+
+        Without ``overwrite`` an existing file is kept and False returned, even if another
+        process created it a moment ago.
+        """
+        path.parent.mkdir(parents=True, exist_ok=True)
+        data = recording.dumps(recording.to_document(rec))
+        fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+        tmp = Path(tmp_name)
+        try:
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(data)
+            if overwrite:
+                os.replace(tmp, path)
+                return True
+            try:
+                os.link(tmp, path)  # fails if the file exists: no clobbering, even under races
+            except FileExistsError:
+                return False
+            return True
+        finally:
+            tmp.unlink(missing_ok=True)

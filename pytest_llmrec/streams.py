@@ -1,0 +1,82 @@
+"""Stream framing: Server-Sent Events and NDJSON, split into events and put back together.
+
+Recordings hold a stream as its list of events; replay sends each event as its
+own chunk, with the provider's terminator, so clients see the same framing live
+and replayed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import orjson
+
+SSE_DONE = "[DONE]"
+
+
+@dataclass(frozen=True)
+class SseEvent:
+    """One event: its ``event:`` name, if any, and its data (parsed JSON or text)."""
+
+    data: Any
+    event: str | None = None
+
+
+def _parse_data(text: str) -> Any:
+    if text[:1] in ("{", "["):
+        try:
+            return orjson.loads(text)
+        except orjson.JSONDecodeError:
+            pass
+    return text
+
+
+def parse_sse(body: bytes) -> tuple[list[SseEvent], str | None]:
+    """Events of an SSE body and its terminator (``[DONE]`` for OpenAI), comments dropped."""
+    text = body.decode("utf-8").replace("\r\n", "\n").replace("\r", "\n")
+    events: list[SseEvent] = []
+    terminator = None
+    for block in text.split("\n\n"):
+        name = None
+        data_lines = []
+        for line in block.split("\n"):
+            if not line or line.startswith(":"):
+                continue
+            field, _, value = line.partition(":")
+            value = value[1:] if value.startswith(" ") else value
+            if field == "event":
+                name = value
+            elif field == "data":
+                data_lines.append(value)
+        if not data_lines and name is None:
+            continue
+        data = "\n".join(data_lines)
+        if data == SSE_DONE and name is None:
+            terminator = SSE_DONE
+            continue
+        events.append(SseEvent(_parse_data(data), name))
+    return events, terminator
+
+
+def _data_text(data: Any) -> str:
+    return data if isinstance(data, str) else orjson.dumps(data).decode()
+
+
+def render_sse(events: list[SseEvent], terminator: str | None) -> list[bytes]:
+    """One chunk per event, then the terminator, as a provider sends them."""
+    chunks = []
+    for event in events:
+        head = f"event: {event.event}\n" if event.event is not None else ""
+        chunks.append(f"{head}data: {_data_text(event.data)}\n\n".encode())
+    if terminator is not None:
+        chunks.append(f"data: {terminator}\n\n".encode())
+    return chunks
+
+
+def parse_ndjson(body: bytes) -> list[Any]:
+    return [_parse_data(line) for line in body.decode("utf-8").splitlines() if line.strip()]
+
+
+def render_ndjson(items: list[Any]) -> list[bytes]:
+    return [f"{_data_text(item)}\n".encode() for item in items]
