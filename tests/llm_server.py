@@ -1,0 +1,350 @@
+"""A small OpenAI-compatible HTTP server for record-mode tests (standard library only).
+
+Why a real server: pytest-llmrec records at the HTTP layer, so record-mode tests must drive genuine
+sockets, keep-alive, hand-written chunked SSE streams and error statuses through the real openai SDK
+rather than a mocked transport. Content is deterministic given the request; ids, ``created`` and the
+``x-request-id`` header change on every call, like the real API, so tests can tell recordings apart.
+"""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import hashlib
+import json
+import re
+import socket
+import struct
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+Json = dict[str, Any]
+SUN_ANSWER = "The Latin name of the Sun is Sol."
+MODELS: list[Json] = [
+    {"id": "gpt-4o-mini", "object": "model", "created": 1686935002, "owned_by": "system"},
+    {"id": "text-embedding-3-small", "object": "model", "created": 1705948997, "owned_by": "system"},
+]
+# The `code` the real API puts in its error bodies for these statuses.
+ERROR_CODES = {
+    400: "invalid_request",
+    401: "invalid_api_key",
+    429: "rate_limit_exceeded",
+    500: "server_error",
+}
+SSE_HEADERS = {
+    "Content-Type": "text/event-stream",
+    "Cache-Control": "no-cache",
+    "Transfer-Encoding": "chunked",
+}
+
+
+@dataclass(frozen=True)
+class RecordedRequest:
+    """One request as the server received it, so tests can assert on what was really sent."""
+
+    method: str
+    path: str  # including the query string
+    headers: dict[str, str]  # lower-case names
+    body: bytes
+    json: Any = None  # the parsed body, or None when empty or not JSON
+
+
+def _compact(obj: Any) -> bytes:
+    return json.dumps(obj, separators=(",", ":")).encode()
+
+
+def _answer(text: str) -> str:
+    lowered = text.lower()
+    return SUN_ANSWER if "sun" in lowered and "latin" in lowered else f"Echo: {text}"
+
+
+def _answers(prompts: list[str], n: int) -> list[str]:
+    """n answers per prompt, in the order the real API numbers its choices."""
+    return [_answer(p) + (f" (choice {i})" if i else "") for p in prompts for i in range(n)]
+
+
+def _words(text: str) -> int:
+    return len(text.split())
+
+
+def _pieces(text: str) -> list[str]:
+    """Word-sized stream deltas that keep their spaces, so joining them gives the text back."""
+    return re.findall(r"\s*\S+\s*", text) or ([text] if text else [])
+
+
+def _interleave(answers: list[str]) -> list[tuple[int, str]]:
+    """(choice index, piece) in the order the real API streams n>1 choices: round-robin."""
+    split = [_pieces(a) for a in answers]
+    depth = max(map(len, split), default=0)
+    return [(i, p[k]) for k in range(depth) for i, p in enumerate(split) if k < len(p)]
+
+
+def _text_of(content: Any) -> str:
+    """Message content is a string or a list of typed parts; only the text parts count here."""
+    if isinstance(content, str):
+        return content
+    if isinstance(content, list):
+        parts = [p for p in content if isinstance(p, dict) and p.get("type") == "text"]
+        return " ".join(str(p.get("text", "")) for p in parts)
+    return ""
+
+
+def _as_strings(value: Any) -> list[str]:
+    """Normalise a prompt/input (a string, a list of strings, or token arrays) to strings."""
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, list) and value and not all(isinstance(v, int) for v in value):
+        return [v if isinstance(v, str) else json.dumps(v) for v in value]
+    return [json.dumps(value)]
+
+
+def _embedding(text: str) -> list[float]:
+    """8 floats in [-1, 1) from a hash; float32-exact so "float" and "base64" give equal vectors."""
+    raw = [u / 2**31 - 1.0 for u in struct.unpack("<8I", hashlib.sha256(text.encode()).digest())]
+    return list(struct.unpack("<8f", struct.pack("<8f", *raw)))
+
+
+def _usage(prompt_tokens: int, answers: list[str]) -> dict[str, int]:
+    done = sum(_words(a) for a in answers)
+    return {"prompt_tokens": prompt_tokens, "completion_tokens": done, "total_tokens": prompt_tokens + done}
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"  # keep-alive, as the SDK reuses connections
+    disable_nagle_algorithm = True  # each SSE event must leave at once, not wait for an ACK
+    server: _HTTPServer
+
+    def setup(self) -> None:
+        super().setup()
+        self.server.track(self.connection, add=True)
+
+    def finish(self) -> None:
+        try:
+            super().finish()
+        finally:
+            self.server.track(self.connection, add=False)
+
+    def log_message(self, format: str, *args: Any) -> None:
+        """Silent: access logs would only clutter pytest output."""
+
+    def _dispatch(self) -> None:
+        try:
+            self._handle()
+        except (BrokenPipeError, ConnectionResetError):  # the client went away mid-response
+            self.close_connection = True
+
+    do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = _dispatch
+
+    def _handle(self) -> None:
+        body = self.rfile.read(int(self.headers.get("Content-Length") or 0))  # the SDK never chunks bodies
+        parsed: Any = None
+        with contextlib.suppress(ValueError):
+            parsed = json.loads(body) if body else None
+        headers = {k.lower(): v for k, v in self.headers.items()}
+        self.server.owner._record(RecordedRequest(self.command, self.path, headers, body, parsed))
+
+        path = self.path.split("?", 1)[0]
+        route = ROUTES.get((self.command, path))
+        if route is None:
+            return self._error(404, f"Invalid URL ({self.command} {path})")
+        if self.command == "POST" and not isinstance(parsed, dict):
+            return self._error(400, "We could not parse the JSON body of your request.", ERROR_CODES[400])
+        params: Json = parsed if isinstance(parsed, dict) else {}
+        simulated = re.fullmatch(r"error-([45]\d\d)", str(params.get("model", "")))
+        if simulated:
+            status = int(simulated[1])
+            return self._error(status, f"Simulated {status} error", ERROR_CODES.get(status, "simulated"))
+        route(self, params)
+
+    def _start(self, status: int, headers: dict[str, str]) -> None:
+        self.send_response(status)
+        for name, value in {**headers, "x-request-id": f"req_{uuid.uuid4().hex}"}.items():
+            self.send_header(name, value)
+        self.end_headers()
+
+    def _send_json(self, status: int, obj: Any, headers: dict[str, str] | None = None) -> None:
+        data = _compact(obj)
+        length = str(len(data))
+        self._start(status, {"Content-Type": "application/json", "Content-Length": length, **(headers or {})})
+        self.wfile.write(data)
+
+    def _error(self, status: int, message: str, code: str | None = None) -> None:
+        kind = "requests" if status == 429 else "server_error" if status >= 500 else "invalid_request_error"
+        error = {"message": message, "type": kind, "param": None, "code": code}
+        self._send_json(status, {"error": error}, {"retry-after": "0"} if status == 429 else None)
+
+    def _write_chunk(self, data: bytes) -> None:
+        self.wfile.write(b"%x\r\n%s\r\n" % (len(data), data))
+        self.wfile.flush()
+
+    def _stream(self, head: Json, choices: list[Json], params: Json, usage: dict[str, int]) -> None:
+        """One SSE event per HTTP chunk, spaced by event_delay, so clients see them arrive one by one."""
+        self._start(200, SSE_HEADERS)
+        options = params.get("stream_options")
+        if isinstance(options, dict) and options.get("include_usage"):  # then every chunk has a usage key
+            events = [{**head, "choices": [c], "usage": None} for c in choices]
+            events.append({**head, "choices": [], "usage": usage})
+        else:
+            events = [{**head, "choices": [c]} for c in choices]
+        for event in events:
+            self._write_chunk(b"data: " + _compact(event) + b"\n\n")
+            time.sleep(self.server.owner.event_delay)
+        self._write_chunk(b"data: [DONE]\n\n")
+        self.wfile.write(b"0\r\n\r\n")
+
+    @staticmethod
+    def _head(prefix: str, obj: str, params: Json) -> Json:
+        """The per-call random envelope every completion (and chunk) carries."""
+        return {
+            "id": f"{prefix}-{uuid.uuid4().hex}",
+            "object": obj,
+            "created": int(time.time()),
+            "model": params.get("model"),
+            "system_fingerprint": "fp_test",
+        }
+
+    def _chat(self, params: Json) -> None:
+        messages = [m for m in params.get("messages") or [] if isinstance(m, dict)]
+        user = [m for m in messages if m.get("role") == "user"]
+        answers = _answers([_text_of(user[-1].get("content")) if user else ""], int(params.get("n") or 1))
+        usage = _usage(sum(_words(_text_of(m.get("content"))) for m in messages), answers)
+        if not params.get("stream"):
+            choices = [
+                {
+                    "index": i,
+                    "message": {"role": "assistant", "content": a, "refusal": None},
+                    "logprobs": None,
+                    "finish_reason": "stop",
+                }
+                for i, a in enumerate(answers)
+            ]
+            head = self._head("chatcmpl", "chat.completion", params)
+            return self._send_json(200, {**head, "choices": choices, "usage": usage})
+
+        def choice(i: int, delta: Json, finish: str | None = None) -> Json:
+            return {"index": i, "delta": delta, "logprobs": None, "finish_reason": finish}
+
+        indexes = range(len(answers))
+        chunks = [choice(i, {"role": "assistant", "content": ""}) for i in indexes]
+        chunks += [choice(i, {"content": p}) for i, p in _interleave(answers)]
+        chunks += [choice(i, {}, "stop") for i in indexes]
+        self._stream(self._head("chatcmpl", "chat.completion.chunk", params), chunks, params, usage)
+
+    def _completions(self, params: Json) -> None:
+        prompts = _as_strings(params.get("prompt", ""))
+        answers = _answers(prompts, int(params.get("n") or 1))
+        usage = _usage(sum(_words(p) for p in prompts), answers)
+
+        def choice(i: int, text: str, finish: str | None = None) -> Json:
+            return {"text": text, "index": i, "logprobs": None, "finish_reason": finish}
+
+        head = self._head("cmpl", "text_completion", params)
+        if not params.get("stream"):
+            choices = [choice(i, a, "stop") for i, a in enumerate(answers)]
+            return self._send_json(200, {**head, "choices": choices, "usage": usage})
+        chunks = [choice(i, p) for i, p in _interleave(answers)]
+        self._stream(head, chunks + [choice(i, "", "stop") for i in range(len(answers))], params, usage)
+
+    def _embeddings(self, params: Json) -> None:
+        texts = _as_strings(params.get("input", ""))
+        as_base64 = params.get("encoding_format") == "base64"
+        data = []
+        for i, text in enumerate(texts):
+            vector = _embedding(text)
+            encoded = base64.b64encode(struct.pack("<8f", *vector)).decode() if as_base64 else vector
+            data.append({"object": "embedding", "index": i, "embedding": encoded})
+        tokens = sum(_words(t) for t in texts)
+        usage = {"prompt_tokens": tokens, "total_tokens": tokens}
+        self._send_json(200, {"object": "list", "data": data, "model": params.get("model"), "usage": usage})
+
+    def _models(self, params: Json) -> None:
+        self._send_json(200, {"object": "list", "data": MODELS})
+
+
+ROUTES: dict[tuple[str, str], Callable[[_Handler, Json], None]] = {
+    ("POST", "/v1/chat/completions"): _Handler._chat,
+    ("POST", "/v1/completions"): _Handler._completions,
+    ("POST", "/v1/embeddings"): _Handler._embeddings,
+    ("GET", "/v1/models"): _Handler._models,
+}
+
+
+class _HTTPServer(ThreadingHTTPServer):
+    """Tracks open connections so stop() can cut idle keep-alive ones too."""
+
+    daemon_threads = True
+
+    def __init__(self, owner: OpenAICompatibleServer, port: int) -> None:
+        self.owner = owner
+        self.connections: set[socket.socket] = set()
+        self.lock = threading.Lock()
+        super().__init__(("127.0.0.1", port), _Handler)
+
+    def track(self, conn: socket.socket, *, add: bool) -> None:
+        with self.lock:
+            (self.connections.add if add else self.connections.discard)(conn)
+
+    def close_all(self) -> None:
+        with self.lock:
+            conns = list(self.connections)
+        for conn in conns:
+            with contextlib.suppress(OSError):
+                conn.shutdown(socket.SHUT_RDWR)
+
+
+class OpenAICompatibleServer:
+    """OpenAI wire-format server on 127.0.0.1 in a daemon thread; a context manager or start()/stop()."""
+
+    def __init__(self, event_delay: float = 0.01, port: int = 0) -> None:
+        self.event_delay = event_delay
+        self.port = port  # 0 picks a free port on start(); reuse a port to "restart" a server
+        self.requests: list[RecordedRequest] = []
+        self._lock = threading.Lock()
+        self._httpd: _HTTPServer | None = None
+        self._thread: threading.Thread | None = None
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/v1"
+
+    def start(self) -> OpenAICompatibleServer:
+        if self._httpd is not None:
+            raise RuntimeError("server is already running")
+        httpd = self._httpd = _HTTPServer(self, self.port)
+        self.port = httpd.server_address[1]
+        # A short poll interval keeps stop() fast: shutdown() waits for the serve loop's next poll.
+        self._thread = threading.Thread(target=httpd.serve_forever, args=(0.05,), daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        """Stop serving, close the listening socket and every open connection: new connections are refused."""
+        httpd, self._httpd = self._httpd, None
+        if httpd is None:
+            return
+        httpd.shutdown()
+        httpd.server_close()
+        httpd.close_all()
+        if self._thread is not None:
+            self._thread.join()
+            self._thread = None
+
+    def reset(self) -> None:
+        """Forget the requests seen so far."""
+        with self._lock:
+            self.requests.clear()
+
+    def _record(self, request: RecordedRequest) -> None:
+        with self._lock:
+            self.requests.append(request)
+
+    def __enter__(self) -> OpenAICompatibleServer:
+        return self.start()
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.stop()

@@ -1,0 +1,102 @@
+import gzip
+
+import orjson
+import pytest
+
+from pytest_llmrec import codec, payloads
+
+SSE_HEADERS = [("content-type", "text/event-stream; charset=utf-8")]
+JSON_HEADERS = [("content-type", "application/json")]
+
+
+def chunk(i: int, content: str) -> dict:
+    return {
+        "id": "chatcmpl-live123",
+        "object": "chat.completion.chunk",
+        "created": 1700000000 + i,
+        "model": "m",
+        "choices": [{"index": i % 2, "delta": {"content": content}, "finish_reason": None}],
+    }
+
+
+def sse(*events: dict) -> bytes:
+    return b"".join(b"data: " + orjson.dumps(e) + b"\n\n" for e in events) + b"data: [DONE]\n\n"
+
+
+def test_stream_is_stored_as_typed_chunks_with_stable_ids():
+    stored = codec.encode_response(200, SSE_HEADERS, sse(chunk(0, "Hel"), chunk(1, "lo")), "rec-abc")
+    assert stored.format == codec.SSE and stored.is_streaming
+    assert stored.stream == {"terminator": "[DONE]", "event_names": "none"}
+    assert [c["__type__"] for c in stored.body] == [payloads.OPENAI_OBJECT_TYPES["chat.completion.chunk"]] * 2
+    assert {c["__data__"]["id"] for c in stored.body} == {"rec-abc"}
+    assert {c["__data__"]["created"] for c in stored.body} == {0}
+
+
+def test_stream_replays_event_by_event_with_terminator():
+    stored = codec.encode_response(200, SSE_HEADERS, sse(chunk(0, "Hel"), chunk(1, "lo")), "rec-abc")
+    replay = codec.decode_response(stored)
+    assert len(replay.chunks) == 3
+    assert replay.chunks[-1] == b"data: [DONE]\n\n"
+    assert orjson.loads(replay.chunks[1][len(b"data: ") :])["choices"][0]["delta"]["content"] == "lo"
+    assert replay.headers == [("content-type", "text/event-stream; charset=utf-8")]
+
+
+def test_named_sse_events_keep_their_names():
+    body = b'event: message_start\ndata: {"type":"message_start"}\n\nevent: ping\ndata: {"type":"other"}\n\n'
+    stored = codec.encode_response(200, SSE_HEADERS, body, "rec-x")
+    assert stored.stream["event_names"] == codec.EVENT_NAMES_EXPLICIT
+    assert codec.decode_response(stored).content == body
+
+
+def test_events_named_by_their_type_are_stored_as_plain_typed_data():
+    body = b'event: a\ndata: {"type":"a"}\n\nevent: b\ndata: {"type":"b"}\n\n'
+    stored = codec.encode_response(200, SSE_HEADERS, body, "rec-x")
+    assert stored.stream["event_names"] == codec.EVENT_NAMES_TYPE
+    assert stored.body == [{"type": "a"}, {"type": "b"}]
+    assert codec.decode_response(stored).content == body
+
+
+@pytest.mark.parametrize(
+    ("body", "type_path"),
+    [
+        ({"object": "chat.completion", "id": "x", "created": 5, "choices": []}, "ChatCompletion"),
+        ({"object": "text_completion", "id": "x", "created": 5, "choices": []}, "Completion"),
+        (
+            {"object": "list", "data": [{"object": "embedding", "embedding": [0.5], "index": 0}]},
+            "CreateEmbeddingResponse",
+        ),
+    ],
+)
+def test_json_bodies_are_typed(body, type_path):
+    stored = codec.encode_response(200, JSON_HEADERS, orjson.dumps(body), "rec-1")
+    assert stored.format == codec.JSON
+    assert stored.body["__type__"].endswith("." + type_path)
+
+
+def test_models_list_types_each_model_and_keeps_created():
+    body = {"object": "list", "data": [{"object": "model", "id": "a", "created": 42, "owned_by": "x"}]}
+    stored = codec.encode_response(200, JSON_HEADERS, orjson.dumps(body), "rec-1")
+    assert stored.body["object"] == "list"
+    assert stored.body["data"][0] == {"__type__": "openai.types.model.Model", "__data__": body["data"][0]}
+    assert orjson.loads(codec.decode_response(stored).content) == body
+
+
+def test_unknown_json_text_and_bytes():
+    assert codec.encode_response(200, JSON_HEADERS, b'{"x": 1}', "r").body == {"x": 1}
+    text = codec.encode_response(200, [("content-type", "text/plain")], b"plain words", "r")
+    assert (text.format, text.body) == (codec.TEXT, "plain words")
+    raw = codec.encode_response(200, [("content-type", "audio/mpeg")], b"\xff\xfb\x00", "r")
+    assert raw.format == codec.BASE64
+    assert codec.decode_response(raw).content == b"\xff\xfb\x00"
+
+
+def test_json_that_does_not_parse_is_kept_as_text_not_escaped():
+    stored = codec.encode_response(500, JSON_HEADERS, b"upstream exploded", "r")
+    assert (stored.format, stored.body) == (codec.TEXT, "upstream exploded")
+    assert codec.decode_response(stored).content == b"upstream exploded"
+
+
+def test_gzip_is_undone_before_storing():
+    body = gzip.compress(b'{"x": 1}')
+    stored = codec.encode_response(200, [*JSON_HEADERS, ("content-encoding", "gzip")], body, "r")
+    assert stored.body == {"x": 1}

@@ -1,0 +1,104 @@
+from pathlib import Path
+
+import pytest
+
+from pytest_llmrec.config import Mode, SessionOptions, parse_mode, resolve
+from pytest_llmrec.errors import ConfigError
+
+TEST_DIR = Path("/project/tests")
+
+
+NO_SESSION = SessionOptions()
+
+
+def config(session=NO_SESSION, marker=None, fixture=None):
+    return resolve(
+        session=session,
+        marker=marker or {},
+        fixture=fixture or {},
+        default_scope="tests/test_a.py::test_x",
+        test_dir=TEST_DIR,
+    )
+
+
+@pytest.mark.parametrize(
+    ("name", "mode"),
+    [
+        ("replay", Mode.REPLAY),
+        ("none", Mode.REPLAY),
+        ("record-missing", Mode.RECORD_MISSING),
+        ("record_missing", Mode.RECORD_MISSING),
+        ("once", Mode.RECORD_MISSING),
+        ("new_episodes", Mode.RECORD_MISSING),
+        ("record-if-missing", Mode.RECORD_MISSING),
+        ("rewrite", Mode.REWRITE),
+        ("all", Mode.REWRITE),
+        ("record", Mode.REWRITE),
+        ("live", Mode.LIVE),
+        ("LIVE", Mode.LIVE),
+    ],
+)
+def test_modes_and_aliases(name, mode):
+    assert parse_mode(name, "test") is mode
+
+
+def test_unknown_mode_lists_the_valid_ones():
+    with pytest.raises(
+        ConfigError,
+        match=r"unknown recording mode 'replya' in --x; valid modes: replay, "
+        r"record-missing, rewrite, live \(aliases: none=replay",
+    ):
+        parse_mode("replya", "--x")
+
+
+def test_precedence_cli_over_marker_over_fixture_over_ini_over_default():
+    ini = SessionOptions(ini_mode=Mode.LIVE)
+    cli = SessionOptions(cli_mode=Mode.REWRITE, ini_mode=Mode.LIVE)
+    marker, fixture = {"mode": "record-missing"}, {"mode": "replay"}
+    assert config().mode is Mode.REPLAY
+    assert config(ini).mode is Mode.LIVE
+    assert config(ini, fixture={"mode": "rewrite"}).mode is Mode.REWRITE
+    assert config(ini, marker, fixture).mode is Mode.RECORD_MISSING
+    assert config(cli, marker, fixture).mode is Mode.REWRITE
+
+
+def test_recordings_dir_defaults_beside_the_test_file_and_follows_precedence():
+    assert config().recordings_dir == TEST_DIR / "recordings"
+    assert config(fixture={"recordings_dir": "fx"}).recordings_dir == TEST_DIR / "fx"
+    assert (
+        config(marker={"recordings_dir": "mk"}, fixture={"recordings_dir": "fx"}).recordings_dir
+        == TEST_DIR / "mk"
+    )
+    cli = SessionOptions(cli_recordings_dir=Path("/cli"))
+    assert config(cli, marker={"recordings_dir": "mk"}).recordings_dir == Path("/cli")
+
+
+def test_scope_is_the_node_id_unless_named():
+    assert config().scope == "tests/test_a.py::test_x"
+    assert config(marker={"name": "shared"}).scope == "shared"
+
+
+def test_ignore_is_additive_and_parsed():
+    cfg = config(marker={"ignore": "metadata"}, fixture={"ignore": ["user", "metadata"]})
+    assert [p.text for p in cfg.ignore] == ["user", "metadata"]
+
+
+@pytest.mark.parametrize(
+    ("marker", "fixture", "message"),
+    [
+        (
+            {"nmae": "x"},
+            {},
+            r"unknown keyword 'nmae' in @pytest.mark.llm_recording \(did you mean 'name'\?\)",
+        ),
+        ({}, {"name": "x"}, r"unknown keyword 'name' in the llm_recording_config fixture"),
+        ({"match_host": "yes"}, {}, r"'match_host' .* must be True or False"),
+        ({"ignore": 3}, {}, r"'ignore' .* must be a string or a list of strings"),
+        ({"ignore": "a..b"}, {}, r"cannot parse ignore path 'a..b'"),
+        ({"name": ""}, {}, r"'name' .* must be a non-empty string"),
+        ({"mode": "sometimes"}, {}, r"unknown recording mode 'sometimes'"),
+    ],
+)
+def test_invalid_configuration_is_a_clear_error(marker, fixture, message):
+    with pytest.raises(ConfigError, match=message):
+        config(marker=marker, fixture=fixture)

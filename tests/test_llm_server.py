@@ -1,0 +1,239 @@
+"""Tests of the OpenAI-compatible test server itself, driven through the real openai SDK (and raw HTTP)."""
+
+from __future__ import annotations
+
+import http.client
+import json
+import socket
+import time
+
+import openai
+import pytest
+from llm_server import SUN_ANSWER, OpenAICompatibleServer
+from openai.types.chat import ChatCompletionMessageParam
+
+SUN_QUESTION = "What is the latin name of the Sun?"
+
+
+def make_client(server: OpenAICompatibleServer) -> openai.OpenAI:
+    return openai.OpenAI(base_url=server.base_url, api_key="sk-test", max_retries=0)
+
+
+def make_async_client(server: OpenAICompatibleServer) -> openai.AsyncOpenAI:
+    return openai.AsyncOpenAI(base_url=server.base_url, api_key="sk-test", max_retries=0)
+
+
+def ask(text: str) -> list[ChatCompletionMessageParam]:
+    return [{"role": "system", "content": "Be brief."}, {"role": "user", "content": text}]
+
+
+def test_chat_non_stream_answer_and_usage(openai_server: OpenAICompatibleServer) -> None:
+    client = make_client(openai_server)
+    sun = client.chat.completions.create(model="gpt-4o-mini", messages=ask(SUN_QUESTION), max_tokens=5)
+    echo = client.chat.completions.create(model="gpt-4o-mini", messages=ask("hello there"))
+
+    assert sun.choices[0].message.content == SUN_ANSWER
+    assert sun.choices[0].message.role == "assistant"
+    assert sun.choices[0].finish_reason == "stop"
+    assert echo.choices[0].message.content == "Echo: hello there"
+    assert sun.model == "gpt-4o-mini"
+    assert sun.object == "chat.completion"
+    assert sun.id.startswith("chatcmpl-")
+    assert sun.system_fingerprint == "fp_test"
+    assert abs(sun.created - time.time()) < 60
+    assert sun.usage is not None
+    # word counts: "Be brief." (2) + the question (8); the answer has 8 words
+    assert (sun.usage.prompt_tokens, sun.usage.completion_tokens, sun.usage.total_tokens) == (10, 8, 18)
+
+    first = openai_server.requests[0]
+    assert (first.method, first.path) == ("POST", "/v1/chat/completions")
+    assert first.headers["authorization"] == "Bearer sk-test"
+    assert first.json is not None
+    assert first.json["messages"][-1]["content"] == SUN_QUESTION
+    assert json.loads(first.body) == first.json
+    openai_server.reset()
+    assert openai_server.requests == []
+
+
+def test_chat_stream_interleaves_choices_over_time(openai_server: OpenAICompatibleServer) -> None:
+    client = make_client(openai_server)
+    expected = [
+        c.message.content
+        for c in client.chat.completions.create(model="gpt-4o-mini", messages=ask(SUN_QUESTION), n=2).choices
+    ]
+    assert expected == [SUN_ANSWER, SUN_ANSWER + " (choice 1)"]
+
+    arrivals: list[float] = []
+    chunks = []
+    stream = client.chat.completions.create(
+        model="gpt-4o-mini",
+        messages=ask(SUN_QUESTION),
+        n=2,
+        stream=True,
+        stream_options={"include_usage": True},
+    )
+    for chunk in stream:
+        arrivals.append(time.monotonic())
+        chunks.append(chunk)
+
+    assert all(c.object == "chat.completion.chunk" for c in chunks)
+    assert len({c.id for c in chunks}) == 1
+    *choice_chunks, usage_chunk = chunks
+    assert usage_chunk.choices == []
+    assert usage_chunk.usage is not None
+    assert usage_chunk.usage.completion_tokens == 8 + 10
+    assert [c.choices[0].delta.role for c in choice_chunks[:2]] == ["assistant", "assistant"]
+    content = [c.choices[0] for c in choice_chunks[2:-2]]
+    assert [c.index for c in content[:4]] == [0, 1, 0, 1]  # interleaved, not one choice after the other
+    joined = ["".join(c.delta.content or "" for c in content if c.index == i) for i in (0, 1)]
+    assert joined == expected
+    assert [(c.choices[0].index, c.choices[0].finish_reason) for c in choice_chunks[-2:]] == [
+        (0, "stop"),
+        (1, "stop"),
+    ]
+    assert arrivals[-1] - arrivals[0] >= (len(chunks) - 1) * openai_server.event_delay * 0.5
+
+
+@pytest.mark.asyncio
+async def test_async_client_chat(openai_server: OpenAICompatibleServer) -> None:
+    client = make_async_client(openai_server)
+    response = await client.chat.completions.create(model="gpt-4o-mini", messages=ask("async hello"))
+    assert response.choices[0].message.content == "Echo: async hello"
+
+    stream = await client.chat.completions.create(
+        model="gpt-4o-mini", messages=ask(SUN_QUESTION), stream=True
+    )
+    pieces = [chunk.choices[0].delta.content or "" async for chunk in stream]
+    assert "".join(pieces) == SUN_ANSWER
+    await client.close()
+
+
+def test_completions_stream_and_non_stream(openai_server: OpenAICompatibleServer) -> None:
+    client = make_client(openai_server)
+    response = client.completions.create(model="gpt-3.5-turbo-instruct", prompt=SUN_QUESTION)
+    assert response.object == "text_completion"
+    assert response.id.startswith("cmpl-")
+    assert response.choices[0].text == SUN_ANSWER
+    assert response.choices[0].finish_reason == "stop"
+    assert response.usage is not None
+    assert response.usage.total_tokens == 8 + 8
+
+    stream = client.completions.create(model="gpt-3.5-turbo-instruct", prompt="say hi", stream=True, n=2)
+    chunks = list(stream)
+    assert all(c.object == "text_completion" for c in chunks)
+    texts = ["".join(c.choices[0].text for c in chunks if c.choices[0].index == i) for i in (0, 1)]
+    assert texts == ["Echo: say hi", "Echo: say hi (choice 1)"]
+    assert [c.choices[0].finish_reason for c in chunks[-2:]] == ["stop", "stop"]
+
+
+def test_embeddings_float_and_base64_agree(openai_server: OpenAICompatibleServer) -> None:
+    client = make_client(openai_server)
+    inputs = ["alpha", "beta"]
+    as_float = client.embeddings.create(model="text-embedding-3-small", input=inputs, encoding_format="float")
+    default = client.embeddings.create(model="text-embedding-3-small", input=inputs)  # SDK asks for base64
+    single = client.embeddings.create(model="text-embedding-3-small", input="alpha", encoding_format="float")
+
+    assert openai_server.requests[1].json is not None
+    assert openai_server.requests[1].json["encoding_format"] == "base64"
+    assert [d.embedding for d in as_float.data] == [d.embedding for d in default.data]
+    assert [d.index for d in as_float.data] == [0, 1]
+    assert len(as_float.data[0].embedding) == 8
+    assert as_float.data[0].embedding != as_float.data[1].embedding
+    assert single.data[0].embedding == as_float.data[0].embedding
+    assert as_float.usage.prompt_tokens == as_float.usage.total_tokens == 2
+
+
+def test_models_list(openai_server: OpenAICompatibleServer) -> None:
+    models = make_client(openai_server).models.list()
+    assert [m.id for m in models.data] == ["gpt-4o-mini", "text-embedding-3-small"]
+    assert models.data[0].created == 1686935002
+    assert models.data[0].owned_by == "system"
+
+
+def test_simulated_errors(openai_server: OpenAICompatibleServer) -> None:
+    client = make_client(openai_server)
+    with pytest.raises(openai.RateLimitError) as rate_limited:
+        client.chat.completions.create(model="error-429", messages=ask("hi"))
+    assert rate_limited.value.status_code == 429
+    assert rate_limited.value.response.headers["retry-after"] == "0"
+    assert rate_limited.value.code == "rate_limit_exceeded"
+    assert rate_limited.value.message.endswith("Simulated 429 error")
+
+    with pytest.raises(openai.InternalServerError) as server_error:
+        client.chat.completions.create(model="error-500", messages=ask("hi"), stream=True)
+    assert server_error.value.status_code == 500
+    with pytest.raises(openai.BadRequestError):
+        client.embeddings.create(model="error-400", input="x")
+    assert len(openai_server.requests) == 3  # max_retries=0: no retry
+
+
+def test_identical_calls_differ_only_in_per_call_fields(openai_server: OpenAICompatibleServer) -> None:
+    client = make_client(openai_server)
+    raw = [
+        client.chat.completions.with_raw_response.create(model="gpt-4o-mini", messages=ask(SUN_QUESTION))
+        for _ in range(2)
+    ]
+    first, second = (r.parse() for r in raw)
+    assert first.choices[0].message.content == second.choices[0].message.content
+    assert first.id != second.id
+    assert raw[0].headers["x-request-id"] != raw[1].headers["x-request-id"]
+    assert raw[0].headers["x-request-id"].startswith("req_")
+
+
+def test_stop_refuses_new_connections(openai_server: OpenAICompatibleServer) -> None:
+    client = make_client(openai_server)
+    client.models.list()  # leaves a pooled keep-alive connection behind
+    openai_server.stop()
+    with pytest.raises(openai.APIConnectionError):
+        client.models.list()
+    with pytest.raises(ConnectionRefusedError):
+        socket.create_connection(("127.0.0.1", openai_server.port), timeout=5)
+
+
+def test_restart_on_same_port(openai_server: OpenAICompatibleServer) -> None:
+    port = openai_server.port
+    openai_server.stop()
+    with OpenAICompatibleServer(port=port) as again:
+        assert again.base_url == f"http://127.0.0.1:{port}/v1"
+        assert make_client(again).models.list().data[0].id == "gpt-4o-mini"
+
+
+def test_raw_http_errors_and_keep_alive(openai_server: OpenAICompatibleServer) -> None:
+    conn = http.client.HTTPConnection("127.0.0.1", openai_server.port, timeout=5)
+    conn.request("GET", "/v1/nope?x=1")
+    missing = conn.getresponse()
+    assert missing.status == 404
+    assert json.loads(missing.read())["error"]["type"] == "invalid_request_error"
+    kept_alive = conn.sock
+
+    conn.request(
+        "POST", "/v1/chat/completions", body=b"{not json", headers={"Content-Type": "application/json"}
+    )
+    malformed = conn.getresponse()
+    assert malformed.status == 400
+    assert malformed.getheader("Content-Length") is not None
+    assert "error" in json.loads(malformed.read())
+    assert conn.sock is kept_alive is not None  # both requests went over one connection
+    conn.close()
+    assert [r.path for r in openai_server.requests] == ["/v1/nope?x=1", "/v1/chat/completions"]
+    assert openai_server.requests[1].json is None
+
+
+def test_each_sse_event_is_its_own_http_chunk(openai_server: OpenAICompatibleServer) -> None:
+    body = json.dumps({"model": "m", "prompt": "one two", "stream": True}).encode()
+    with socket.create_connection(("127.0.0.1", openai_server.port), timeout=5) as sock:
+        sock.sendall(
+            b"POST /v1/completions HTTP/1.1\r\nHost: t\r\nContent-Length: %d\r\n\r\n%s" % (len(body), body)
+        )
+        reader = sock.makefile("rb")
+        head = b"".join(iter(reader.readline, b"\r\n")).lower()
+        assert b"transfer-encoding: chunked" in head
+        assert b"content-type: text/event-stream" in head
+        chunks = []
+        while size := int(reader.readline(), 16):
+            chunks.append(reader.read(size))
+            assert reader.read(2) == b"\r\n"
+        assert reader.read(2) == b"\r\n"
+    assert all(c.startswith(b"data: ") and c.endswith(b"\n\n") and c.count(b"data: ") == 1 for c in chunks)
+    assert chunks[-1] == b"data: [DONE]\n\n"
+    assert "".join(json.loads(c[6:])["choices"][0]["text"] for c in chunks[:-1]) == "Echo: one two"

@@ -1,0 +1,56 @@
+from types import SimpleNamespace
+
+import pytest
+
+from pytest_llmrec.matching import KeyOptions, body_hash_matcher, public_url, request_key
+from pytest_llmrec.normalize import JsonPath
+
+HEADERS = {"content-type": "application/json"}
+URL = "https://api.openai.com/v1/chat/completions"
+
+
+def key(body: bytes, url: str = URL, scope: str = "t::a", **options):
+    return request_key("POST", url, HEADERS, body, KeyOptions(scope=scope, **options)).digest
+
+
+def test_key_is_a_sha256_of_method_path_body_and_scope():
+    digest = key(b'{"model": "m"}')
+    assert len(digest) == 64
+    assert digest == key(b'{"model":"m"}')
+    assert digest != key(b'{"model": "m"}', scope="t::b")
+    assert digest != key(b'{"model": "n"}')
+    assert digest != request_key("GET", URL, HEADERS, b'{"model": "m"}', KeyOptions("t::a")).digest
+
+
+def test_host_is_ignored_unless_asked():
+    other = "http://127.0.0.1:8000/v1/chat/completions"
+    assert key(b"{}") == key(b"{}", url=other)
+    assert key(b"{}", match_host=True) != key(b"{}", url=other, match_host=True)
+
+
+def test_ignored_paths_leave_the_key():
+    ignore = (JsonPath.parse("metadata"),)
+    assert key(b'{"m": 1, "metadata": {"a": 1}}', ignore=ignore) == key(b'{"m": 1}', ignore=ignore)
+    assert key(b'{"m": 1, "metadata": {"a": 1}}') != key(b'{"m": 1}')
+
+
+def test_query_order_matters_not_and_credentials_leave_the_key():
+    a = key(b"{}", url=URL + "?api-version=2024-06-01&key=secret1")
+    b = key(b"{}", url=URL + "?key=secret2&api-version=2024-06-01")
+    assert a == b
+    assert a != key(b"{}", url=URL + "?api-version=2025-01-01")
+
+
+def test_public_url_drops_credentials():
+    url = "https://user:pw@example.com/v1/x?api-version=1&key=sk-abc&sig=zz"
+    assert public_url(url) == "https://example.com/v1/x?api-version=1"
+
+
+def test_vcr_body_hash_matcher():
+    matcher = body_hash_matcher(KeyOptions("s", ignore=(JsonPath.parse("metadata"),)))
+    r1 = SimpleNamespace(body=b'{"a": 1, "metadata": 1}', headers=HEADERS)
+    r2 = SimpleNamespace(body=b'{"a":1}', headers=HEADERS)
+    r3 = SimpleNamespace(body=b'{"a":2}', headers=HEADERS)
+    matcher(r1, r2)
+    with pytest.raises(AssertionError, match="normalised bodies differ"):
+        matcher(r1, r3)

@@ -1,0 +1,326 @@
+"""End-to-end: a pytest suite using the real openai SDK, recorded from a loopback server and replayed offline."""
+
+from __future__ import annotations
+
+import textwrap
+from typing import Any
+
+import pytest
+from conftest import InnerSuite
+
+# The user's suite: sync and async, streamed and not, plus the other endpoints the SDK offers.
+SUITE = textwrap.dedent(
+    """
+    import asyncio, json, os, pathlib
+    import openai, pytest
+
+    BASE = os.environ["LLMREC_TEST_BASE_URL"]
+    SUN = [{"role": "user", "content": "What's the name of the Sun in latin?"}]
+
+    def save(name, value):
+        out = pathlib.Path(os.environ["LLMREC_TEST_OUT"])
+        out.mkdir(exist_ok=True)
+        (out / f"{name}.json").write_text(json.dumps(value))
+
+    def client():
+        return openai.OpenAI(base_url=BASE, api_key="sk-test", max_retries=0)
+
+    def aclient():
+        return openai.AsyncOpenAI(base_url=BASE, api_key="sk-test", max_retries=0)
+
+    @pytest.mark.llm_recording
+    def test_sync_plain():
+        answer = client().chat.completions.create(model="gpt-4o-mini", messages=SUN)
+        assert "Sol" in answer.choices[0].message.content
+        save("sync_plain", answer.model_dump())
+
+    @pytest.mark.llm_recording
+    def test_sync_stream():
+        chunks = client().chat.completions.create(model="gpt-4o-mini", messages=SUN, n=2, stream=True)
+        save("sync_stream", [chunk.model_dump() for chunk in chunks])
+
+    @pytest.mark.llm_recording
+    def test_async_plain():
+        async def main():
+            return await aclient().chat.completions.create(model="gpt-4o-mini", messages=SUN)
+        save("async_plain", asyncio.run(main()).model_dump())
+
+    @pytest.mark.llm_recording
+    def test_async_stream():
+        async def main():
+            stream = await aclient().chat.completions.create(
+                model="gpt-4o-mini", messages=SUN, n=2, stream=True,
+                stream_options={"include_usage": True})
+            return [chunk.model_dump() async for chunk in stream]
+        save("async_stream", asyncio.run(main()))
+
+    @pytest.mark.llm_recording
+    def test_other_endpoints():
+        c = client()
+        save("completion", c.completions.create(model="gpt-3.5-turbo-instruct", prompt="Sun in latin?").model_dump())
+        stream = c.completions.create(model="gpt-3.5-turbo-instruct", prompt="Say hi", stream=True)
+        save("completion_stream", [chunk.model_dump() for chunk in stream])
+        save("embeddings", c.embeddings.create(model="text-embedding-3-small", input=["a", "b"]).model_dump())
+        save("models", [model.model_dump() for model in c.models.list()])
+    """
+)
+SUITE_TESTS = 5
+# Requests SUITE sends: 1 + 1 + 1 + 1 + 4.
+SUITE_REQUESTS = 8
+
+
+def without_volatile(value: Any) -> Any:
+    """Results with the per-call ids and timestamps that recordings normalise left out."""
+    if isinstance(value, dict):
+        return {k: without_volatile(v) for k, v in value.items() if k not in ("id", "created")}
+    if isinstance(value, list):
+        return [without_volatile(v) for v in value]
+    return value
+
+
+def ids_of(result: Any) -> set[str]:
+    """Ids of the completions and chunks in one saved result."""
+    items = result if isinstance(result, list) else [result]
+    return {item["id"] for item in items}
+
+
+NO_SOCKETS = textwrap.dedent(
+    """
+    import socket
+    import pytest
+
+    @pytest.fixture(autouse=True)
+    def no_sockets(monkeypatch):
+        def refuse(self, address):
+            raise AssertionError(f"replay opened a socket to {address}")
+        monkeypatch.setattr(socket.socket, "connect", refuse)
+        monkeypatch.setattr(socket.socket, "connect_ex", refuse)
+    """
+)
+
+
+@pytest.fixture
+def suite(inner: InnerSuite) -> InnerSuite:
+    inner.pytester.makepyfile(test_suite=SUITE)
+    return inner
+
+
+def test_record_missing_then_replay_offline_gives_equal_objects(suite, openai_server):
+    recorded = suite.run("--llm-record=record-missing")
+    recorded.assert_outcomes(passed=SUITE_TESTS)
+    live = suite.results()
+    assert len(openai_server.requests) == SUITE_REQUESTS
+    files = suite.recordings()
+    assert len(files) == SUITE_REQUESTS
+    assert {path.parts[:2] for path in files} == {
+        ("test_suite", name)
+        for name in (
+            "test_sync_plain",
+            "test_sync_stream",
+            "test_async_plain",
+            "test_async_stream",
+            "test_other_endpoints",
+        )
+    }
+    openai_server.stop()
+    suite.pytester.makeconftest(NO_SOCKETS)
+
+    replayed = suite.run()
+
+    replayed.assert_outcomes(passed=SUITE_TESTS)
+    again = suite.results()
+    assert again.keys() == live.keys()
+    for name in live:
+        assert without_volatile(again[name]) == without_volatile(live[name]), name
+    for name in (
+        "sync_plain",
+        "sync_stream",
+        "async_plain",
+        "async_stream",
+        "completion",
+        "completion_stream",
+    ):
+        assert [i[:4] for i in ids_of(again[name])] == ["rec-"], name
+        assert all(i.startswith(("chatcmpl-", "cmpl-")) for i in ids_of(live[name])), name
+    assert len(again["sync_stream"]) == len(live["sync_stream"]) == 22
+    assert [c["choices"][0]["index"] for c in again["sync_stream"][:4]] == [0, 1, 0, 1]
+    assert again["async_stream"][-1]["usage"] == live["async_stream"][-1]["usage"]
+    assert "llmrec: 8 replayed, 0 sent live, 0 recorded, 0 file(s) written" in replayed.stdout.str()
+
+
+def test_rewrite_against_fresh_ids_and_timestamps_changes_no_byte(suite, openai_server):
+    suite.run("--llm-record=record-missing").assert_outcomes(passed=SUITE_TESTS)
+    before = suite.recordings()
+    openai_server.reset()
+
+    rewritten = suite.run("--llm-record=rewrite")
+
+    rewritten.assert_outcomes(passed=SUITE_TESTS)
+    assert len(openai_server.requests) == SUITE_REQUESTS  # every request went live again
+    assert suite.recordings() == before
+    assert "8 sent live, 8 recorded, 8 file(s) written" in rewritten.stdout.str()
+
+
+def test_rewrite_drops_the_recordings_a_test_no_longer_makes(inner, openai_server):
+    inner.pytester.makepyfile(
+        test_drop=SUITE.split("@pytest.mark.llm_recording")[0]
+        + textwrap.dedent(
+            """
+            @pytest.mark.llm_recording
+            def test_shrinks():
+                client().chat.completions.create(model="gpt-4o-mini", messages=SUN)
+                if os.environ.get("SECOND_CALL"):
+                    client().chat.completions.create(model="gpt-4o-mini", messages=[{"role": "user", "content": "x"}])
+            """
+        )
+    )
+    with pytest.MonkeyPatch.context() as env:
+        env.setenv("SECOND_CALL", "1")
+        inner.run("--llm-record=record-missing").assert_outcomes(passed=1)
+    assert len(inner.recordings()) == 2
+
+    result = inner.run("--llm-record=rewrite")
+
+    result.assert_outcomes(passed=1)
+    assert len(inner.recordings()) == 1
+    assert "1 stale file(s) deleted" in result.stdout.str()
+
+
+def test_record_missing_replays_what_is_recorded_without_the_network(suite, openai_server):
+    suite.run("--llm-record=record-missing").assert_outcomes(passed=SUITE_TESTS)
+    before = suite.recordings()
+    openai_server.reset()
+
+    suite.run("--llm-record=once").assert_outcomes(passed=SUITE_TESTS)
+
+    assert openai_server.requests == []
+    assert suite.recordings() == before
+
+
+def test_live_mode_calls_the_server_and_writes_nothing(suite, openai_server):
+    result = suite.run("--llm-record=live")
+
+    result.assert_outcomes(passed=SUITE_TESTS)
+    assert len(openai_server.requests) == SUITE_REQUESTS
+    assert not (suite.pytester.path / "recordings").exists()
+    assert all(i.startswith(("chatcmpl-", "cmpl-")) for i in ids_of(suite.results()["sync_stream"]))
+
+
+def test_replay_miss_names_test_request_and_directory_and_opens_no_socket(suite, openai_server):
+    suite.pytester.makeconftest(NO_SOCKETS)
+
+    result = suite.run("-k", "test_sync_plain")
+
+    result.assert_outcomes(failed=1, deselected=SUITE_TESTS - 1)
+    result.stdout.fnmatch_lines(
+        [
+            "*pytest-llmrec: POST /v1/chat/completions (model 'gpt-4o-mini'): no recording matches this request*",
+            "*test:*test_suite.py::test_sync_plain",
+            f"*recordings dir:*{suite.pytester.path / 'recordings'}",
+            "*request body:*What's the name of the Sun in latin?*",
+            "*to record it:*pytest --llm-record=record-missing test_suite.py::test_sync_plain",
+        ]
+    )
+    assert "APIConnectionError" not in result.stdout.str()  # the SDK neither wrapped nor retried it
+    assert openai_server.requests == []
+
+
+IGNORED_METADATA = textwrap.dedent(
+    """
+    import json, os
+    import pytest
+    try:
+        import httpx2 as httpx  # what openai 3.x uses
+    except ImportError:
+        import httpx
+
+    BASE = os.environ["LLMREC_TEST_BASE_URL"]
+
+    @pytest.mark.llm_recording(ignore="metadata")
+    def test_body_variants():
+        body = json.loads(os.environ["BODY"])
+        response = httpx.post(BASE + "/chat/completions", json=body, headers={"authorization": "Bearer sk-test"})
+        assert response.status_code == 200
+        assert "Echo" in response.json()["choices"][0]["message"]["content"]
+    """
+)
+
+
+@pytest.mark.parametrize(
+    ("replayed_body", "outcome"),
+    [
+        ('{"messages": [{"role": "user", "content": "hi"}], "model": "m", "metadata": {"run": 2}}', "passed"),
+        ('{"model": "m", "messages": [{"content": "hi", "role": "user"}]}', "passed"),
+        ('{"model": "m", "messages": [{"content": "hi", "role": "user"}], "temperature": 1.0}', "failed"),
+        (
+            '{"model": "m", "messages": [{"role": "user", "content": "hello"}], "metadata": {"run": 1}}',
+            "failed",
+        ),
+    ],
+    ids=["metadata-ignored", "key-order", "new-field", "prompt-differs"],
+)
+def test_what_makes_a_request_match(inner, monkeypatch, replayed_body, outcome):
+    inner.pytester.makepyfile(test_match=IGNORED_METADATA)
+    monkeypatch.setenv(
+        "BODY", '{"model": "m", "messages": [{"role": "user", "content": "hi"}], "metadata": {"run": 1}}'
+    )
+    inner.run("--llm-record=record-missing").assert_outcomes(passed=1)
+
+    monkeypatch.setenv("BODY", replayed_body)
+    result = inner.run()
+
+    result.assert_outcomes(**{outcome: 1})
+    if outcome == "failed":
+        result.stdout.fnmatch_lines(["*POST /v1/chat/completions (model 'm'): no recording matches*"])
+
+
+def test_identical_requests_replay_their_recordings_in_order(inner, openai_server):
+    inner.pytester.makepyfile(
+        test_repeat=textwrap.dedent(
+            """
+            import os
+            import openai, pytest
+
+            @pytest.mark.llm_recording
+            def test_twice():
+                c = openai.OpenAI(base_url=os.environ["LLMREC_TEST_BASE_URL"], api_key="sk-test", max_retries=0)
+                ask = lambda: c.chat.completions.create(model="m", messages=[{"role": "user", "content": "hi"}])
+                first, second = ask(), ask()
+                assert (first.choices[0].message.content, second.choices[0].message.content) == (
+                    os.environ["FIRST"], os.environ["SECOND"])
+            """
+        )
+    )
+    with pytest.MonkeyPatch.context() as env:
+        env.setenv("FIRST", "Echo: hi")
+        env.setenv("SECOND", "Echo: hi")
+        inner.run("--llm-record=record-missing").assert_outcomes(passed=1)
+    files = inner.recordings()
+    second = next(path for path in files if path.name.endswith(".2.json"))
+    second_file = inner.pytester.path / "recordings" / second
+    second_file.write_bytes(second_file.read_bytes().replace(b"Echo: hi", b"Echo: the second answer"))
+
+    with pytest.MonkeyPatch.context() as env:
+        env.setenv("FIRST", "Echo: hi")
+        env.setenv("SECOND", "Echo: the second answer")
+        inner.run().assert_outcomes(passed=1)
+        third_call = inner.pytester.path / "test_repeat.py"
+        third_call.write_text(
+            third_call.read_text().replace(
+                "first, second = ask(), ask()", "first, second = ask(), ask(); ask()"
+            )
+        )
+        result = inner.run()
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(["*this is call #3 of an identical request; 2 were recorded*"])
+
+
+def test_a_corrupt_recording_names_the_file(suite, openai_server):
+    suite.run("--llm-record=record-missing", "-k", "test_sync_plain").assert_outcomes(passed=1, deselected=4)
+    (path,) = (suite.pytester.path / "recordings").rglob("*.json")
+    path.write_text('{"test_id": "x", "request": {"method": "POST"}, "response": {"body": {}}}')
+
+    result = suite.run("-k", "test_sync_plain")
+
+    result.assert_outcomes(failed=1, deselected=4)
+    result.stdout.fnmatch_lines([f"*RecordingFileError: {path}: request.url: missing*"])
