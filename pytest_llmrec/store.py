@@ -75,6 +75,7 @@ class Store:
         fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
         tmp = Path(tmp_name)
         try:
+            os.fchmod(fd, 0o644)  # mkstemp makes 0600; recordings are ordinary project files
             with os.fdopen(fd, "wb") as handle:
                 handle.write(data)
             if overwrite:

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
 from llm_server import OpenAICompatibleServer
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"

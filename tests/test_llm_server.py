@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import http.client
 import json
 import socket
@@ -9,8 +10,9 @@ import time
 
 import openai
 import pytest
-from llm_server import SUN_ANSWER, OpenAICompatibleServer
 from openai.types.chat import ChatCompletionMessageParam
+
+from llm_server import SUN_ANSWER, OpenAICompatibleServer
 
 SUN_QUESTION = "What is the latin name of the Sun?"
 
@@ -94,18 +96,20 @@ def test_chat_stream_interleaves_choices_over_time(openai_server: OpenAICompatib
     assert arrivals[-1] - arrivals[0] >= (len(chunks) - 1) * openai_server.event_delay * 0.5
 
 
-@pytest.mark.asyncio
-async def test_async_client_chat(openai_server: OpenAICompatibleServer) -> None:
-    client = make_async_client(openai_server)
-    response = await client.chat.completions.create(model="gpt-4o-mini", messages=ask("async hello"))
-    assert response.choices[0].message.content == "Echo: async hello"
+def test_async_client_chat(openai_server: OpenAICompatibleServer) -> None:
+    async def main() -> None:
+        client = make_async_client(openai_server)
+        response = await client.chat.completions.create(model="gpt-4o-mini", messages=ask("async hello"))
+        assert response.choices[0].message.content == "Echo: async hello"
 
-    stream = await client.chat.completions.create(
-        model="gpt-4o-mini", messages=ask(SUN_QUESTION), stream=True
-    )
-    pieces = [chunk.choices[0].delta.content or "" async for chunk in stream]
-    assert "".join(pieces) == SUN_ANSWER
-    await client.close()
+        stream = await client.chat.completions.create(
+            model="gpt-4o-mini", messages=ask(SUN_QUESTION), stream=True
+        )
+        pieces = [chunk.choices[0].delta.content or "" async for chunk in stream]
+        assert "".join(pieces) == SUN_ANSWER
+        await client.close()
+
+    asyncio.run(main())
 
 
 def test_completions_stream_and_non_stream(openai_server: OpenAICompatibleServer) -> None:

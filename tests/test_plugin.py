@@ -6,6 +6,7 @@ import textwrap
 from typing import Any
 
 import pytest
+
 from conftest import InnerSuite
 
 # The user's suite: sync and async, streamed and not, plus the other endpoints the SDK offers.
