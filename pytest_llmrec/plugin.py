@@ -19,7 +19,7 @@ from pytest_llmrec.config import (
     parse_mode,
     resolve,
 )
-from pytest_llmrec.errors import ConfigError
+from pytest_llmrec.errors import ConfigError, LLMRecordingError
 from pytest_llmrec.interception import intercepting
 from pytest_llmrec.recorder import LLMRecorder
 
@@ -149,7 +149,19 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     report = yield
     if report.when == "call":
         item.stash[call_failed_key] = report.failed
+    if call.excinfo is not None and isinstance(call.excinfo.value, LLMRecordingError):
+        report.longrepr = _short_failure(item, call.excinfo)
     return report
+
+
+def _short_failure(item: pytest.Item, excinfo: pytest.ExceptionInfo[BaseException]) -> str:
+    """Our own message and the line of the test that made the request, without SDK and plugin frames."""
+    lines = [f"{type(excinfo.value).__name__}: {excinfo.value}"]
+    in_test = [entry for entry in excinfo.traceback if entry.path == item.path]
+    if in_test:
+        entry = in_test[-1]
+        lines.append(f"  made at:         {item.path.name}:{entry.lineno + 1}: {str(entry.statement).strip()}")
+    return "\n".join(lines)
 
 
 @pytest.fixture(scope="module")
