@@ -53,8 +53,11 @@ class Plan:
 
 
 class LLMCassette(Cassette):  # type: ignore[misc]
-    def __init__(self, config: RecordingConfig, nodeid: str) -> None:
+    def __init__(self, config: RecordingConfig, nodeid: str, refreshed: set[Path] | None = None) -> None:
+        """``refreshed``: files already rewritten in this run, which ``rewrite`` replays instead of
+        fetching again, so tests sharing a scope re-record each request once."""
         self.config = config
+        self.refreshed = refreshed if refreshed is not None else set()
         self.nodeid = nodeid
         self.store = Store(config.recordings_dir)
         self.key_options = KeyOptions(
@@ -90,7 +93,8 @@ class LLMCassette(Cassette):  # type: ignore[misc]
             model=_model_of(key),
         )
         mode = self.config.mode
-        found = None if mode.goes_live_on_hit else self.store.read(path)
+        fresh_enough = not mode.goes_live_on_hit or (mode is Mode.REWRITE and path in self.refreshed)
+        found = self.store.read(path) if fresh_enough else None
         if found is not None:
             self.recorder.replayed.append(exchange)
             return Plan(exchange, key, stored_request, found, record=False)
@@ -115,32 +119,21 @@ class LLMCassette(Cassette):  # type: ignore[misc]
             scope=self.config.scope,
             request=plan.request,
             response=response,
-            recorded_by=None if self.nodeid == self.config.scope else self.nodeid,
         )
         with self._lock:
             self._pending.append((plan.exchange.path, recording))
             self.recorder.recorded.append(plan.exchange)
 
     def flush(self) -> None:
-        """Write what was recorded; in ``rewrite`` mode, drop this test's files it did not rewrite."""
+        """Write what was recorded: ``rewrite`` replaces files, the other modes never clobber one."""
         overwrite = self.config.mode is Mode.REWRITE
-        written = set()
         for path, recording in self._pending:
             if self.store.write(path, recording, overwrite=overwrite):
                 self.recorder.written.append(path)
             else:
                 self.recorder.kept.append(path)
-            written.add(path)
+            self.refreshed.add(path)
         self._pending.clear()
-        if overwrite:
-            for path in self.store.files_in_scope(self.config.scope):
-                if path not in written and self._written_by_this_test(path):
-                    path.unlink()
-                    self.recorder.deleted.append(path)
-
-    def _written_by_this_test(self, path: Path) -> bool:
-        found = self.store.read(path)
-        return found is not None and (found.recorded_by or found.scope) == self.nodeid
 
     # -- the VCR.py cassette interface its stubs call (requests, urllib3, aiohttp, ...) ----------
 

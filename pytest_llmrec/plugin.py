@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import os
 from collections.abc import Generator, Iterator
-from dataclasses import dataclass
 from typing import Any
 
 import pytest
@@ -22,28 +21,13 @@ from pytest_llmrec.config import (
 from pytest_llmrec.errors import ConfigError, LLMRecordingError
 from pytest_llmrec.interception import intercepting
 from pytest_llmrec.recorder import LLMRecorder
+from pytest_llmrec.session import SessionState
 
 ENV_MODE = "LLMREC_RECORD_MODE"
 
 
-@dataclass
-class SessionTotals:
-    replayed: int = 0
-    sent: int = 0
-    recorded: int = 0
-    written: int = 0
-    deleted: int = 0
-
-    def add(self, recorder: LLMRecorder) -> None:
-        self.replayed += len(recorder.replayed)
-        self.sent += len(recorder.sent)
-        self.recorded += len(recorder.recorded)
-        self.written += len(recorder.written)
-        self.deleted += len(recorder.deleted)
-
-
 session_options_key = pytest.StashKey[SessionOptions]()
-totals_key = pytest.StashKey[SessionTotals]()
+state_key = pytest.StashKey[SessionState]()
 call_failed_key = pytest.StashKey[bool]()
 
 
@@ -107,7 +91,7 @@ def pytest_configure(config: pytest.Config) -> None:
         config.stash[session_options_key] = _session_options(config)
     except ConfigError as error:
         raise pytest.UsageError(f"{error}") from None
-    config.stash[totals_key] = SessionTotals()
+    config.stash[state_key] = SessionState()
 
 
 def _marker_kwargs(item: pytest.Item) -> dict[str, Any]:
@@ -123,13 +107,13 @@ def _marker_kwargs(item: pytest.Item) -> dict[str, Any]:
     return merged
 
 
+@pytest.hookimpl(tryfirst=True)  # before -k and -m deselect: a scope counts all of its tests
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Check every marker before any test runs, so a typo stops the run instead of one test."""
+    state = config.stash[state_key]
     for item in items:
-        if item.get_closest_marker(MARKER_NAME) is None:
-            continue
         try:
-            _resolve(item, SessionOptions(), {})
+            state.tests_per_scope[_resolve(item, SessionOptions(), {}).scope] += 1
         except ConfigError as error:
             raise pytest.UsageError(f"{item.nodeid}: {error}") from None
 
@@ -160,7 +144,9 @@ def _short_failure(item: pytest.Item, excinfo: pytest.ExceptionInfo[BaseExceptio
     in_test = [entry for entry in excinfo.traceback if entry.path == item.path]
     if in_test:
         entry = in_test[-1]
-        lines.append(f"  made at:         {item.path.name}:{entry.lineno + 1}: {str(entry.statement).strip()}")
+        lines.append(
+            f"  made at:         {item.path.name}:{entry.lineno + 1}: {str(entry.statement).strip()}"
+        )
     return "\n".join(lines)
 
 
@@ -180,12 +166,14 @@ def llm_recorder(
         config = _resolve(item, request.config.stash[session_options_key], llm_recording_config)
     except ConfigError as error:
         raise pytest.UsageError(f"{item.nodeid}: {error}") from None
-    cassette = LLMCassette(config, item.nodeid)
+    state = request.config.stash[state_key]
+    cassette = LLMCassette(config, item.nodeid, refreshed=state.refreshed)
     with intercepting(cassette):
         yield cassette.recorder
     cassette.flush()
-    request.config.stash[totals_key].add(cassette.recorder)
-    if cassette.recorder.missed and not item.stash.get(call_failed_key, True):
+    passed = not item.stash.get(call_failed_key, True)
+    state.add(cassette.recorder, item.nodeid, passed)
+    if cassette.recorder.missed and passed:
         pytest.fail(
             f"{len(cassette.recorder.missed)} request(s) had no recording, but the test caught the "
             "error and passed; see the captured output or run with --llm-record=record-missing",
@@ -200,14 +188,18 @@ def _llm_recording_marker(request: pytest.FixtureRequest) -> None:
         request.getfixturevalue("llm_recorder")
 
 
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    session.config.stash[state_key].prune_rewritten_scopes()
+
+
 def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
-    totals = config.stash.get(totals_key, None)
-    if totals is None or not (totals.replayed or totals.sent):
+    state = config.stash.get(state_key, None)
+    if state is None or not (state.replayed or state.sent):
         return
     line = (
-        f"llmrec: {totals.replayed} replayed, {totals.sent} sent live, {totals.recorded} recorded, "
-        f"{totals.written} file(s) written"
+        f"llmrec: {state.replayed} replayed, {state.sent} sent live, {state.recorded} recorded, "
+        f"{len(state.written)} file(s) written"
     )
-    if totals.deleted:
-        line += f", {totals.deleted} stale file(s) deleted"
+    if state.deleted:
+        line += f", {len(state.deleted)} stale file(s) deleted"
     terminalreporter.write_line(line)

@@ -30,7 +30,6 @@ class LLMRecorder:
     missed: list[Exchange] = field(default_factory=list)
     written: list[Path] = field(default_factory=list)
     kept: list[Path] = field(default_factory=list)
-    deleted: list[Path] = field(default_factory=list)
 
     @property
     def mode(self) -> str:

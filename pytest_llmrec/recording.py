@@ -35,7 +35,6 @@ class Recording:
     request: StoredRequest
     response: codec.StoredResponse
     id_normalization_mapping: dict[str, str] = field(default_factory=dict)
-    recorded_by: str | None = None  # the test that wrote it, when that is not the scope itself
 
 
 def request_body_for_storage(body: bytes | None, content_type: str) -> Any:
@@ -69,7 +68,7 @@ def to_document(recording: Recording) -> dict[str, Any]:
     if response.format == codec.BASE64:
         document_response["size"] = len(base64.b64decode(response.body))
     request = recording.request
-    document: dict[str, Any] = {
+    return {
         "test_id": recording.scope,
         "request": {
             "method": request.method,
@@ -82,9 +81,6 @@ def to_document(recording: Recording) -> dict[str, Any]:
         "response": document_response,
         "id_normalization_mapping": recording.id_normalization_mapping,
     }
-    if recording.recorded_by is not None:
-        document["recorded_by"] = recording.recorded_by
-    return document
 
 
 def dumps(document: dict[str, Any]) -> bytes:
@@ -156,7 +152,6 @@ def from_document(document: Any, path: Path) -> Recording:
             stream=reader.get(response, "response", "stream", dict, {}),
         ),
         id_normalization_mapping=reader.get(document, "<document>", "id_normalization_mapping", dict, {}),
-        recorded_by=reader.get(document, "<document>", "recorded_by", (str, type(None)), None),
     )
 
 

@@ -60,9 +60,15 @@ class Store:
             return None
         return recording.loads(data, path)
 
-    def files_in_scope(self, scope: str) -> list[Path]:
+    def prune(self, scope: str, keep: set[Path]) -> list[Path]:
+        """Delete the scope's recordings that are not in ``keep``; returns what was deleted."""
         folder = self.scope_dir(scope)
-        return sorted(folder.glob("*.json")) if folder.is_dir() else []
+        stale = (
+            [path for path in sorted(folder.glob("*.json")) if path not in keep] if folder.is_dir() else []
+        )
+        for path in stale:
+            path.unlink()
+        return stale
 
     def write(self, path: Path, rec: Recording, *, overwrite: bool) -> bool:
         """Write atomically (temporary file, then rename); never leaves a half-written file.

@@ -348,3 +348,13 @@ class OpenAICompatibleServer:
 
     def __exit__(self, *exc_info: object) -> None:
         self.stop()
+
+
+if __name__ == "__main__":  # serve in the foreground, e.g. to re-record example_suite
+    import sys
+
+    port = int(sys.argv[1]) if len(sys.argv) > 1 else 8765
+    with OpenAICompatibleServer(port=port, event_delay=0.0) as running:
+        print(f"OpenAI-compatible server on {running.base_url} (Ctrl-C stops it)", flush=True)
+        with contextlib.suppress(KeyboardInterrupt):
+            threading.Event().wait()

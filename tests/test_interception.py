@@ -9,10 +9,11 @@ from pathlib import Path
 import openai
 import pytest
 
-from llm_server import OpenAICompatibleServer
 from pytest_llmrec.cassette import LLMCassette
 from pytest_llmrec.config import Mode, RecordingConfig
 from pytest_llmrec.interception import intercepting
+
+from llm_server import OpenAICompatibleServer
 
 httpx = pytest.importorskip("httpx2") if openai.__version__.startswith("3.") else pytest.importorskip("httpx")
 LONG = [{"role": "user", "content": " ".join(["word"] * 20)}]  # "Echo: word word ...": 21 pieces
@@ -43,9 +44,11 @@ def test_recording_passes_each_event_through_as_it_arrives(tmp_path, slow_server
 
 def test_a_client_that_stops_reading_early_still_gets_a_whole_recording(tmp_path, openai_server):
     client = openai.OpenAI(base_url=openai_server.base_url, api_key="sk-test", max_retries=0)
-    with intercepting(cassette(tmp_path, Mode.RECORD_MISSING)) as recording:
-        with client.chat.completions.create(model="m", messages=LONG, stream=True) as stream:
-            next(iter(stream))
+    with (
+        intercepting(cassette(tmp_path, Mode.RECORD_MISSING)) as recording,
+        client.chat.completions.create(model="m", messages=LONG, stream=True) as stream,
+    ):
+        next(iter(stream))
     recording.flush()
     with intercepting(cassette(tmp_path, Mode.REPLAY)):
         replayed = list(client.chat.completions.create(model="m", messages=LONG, stream=True))
@@ -76,9 +79,12 @@ def test_replay_sends_one_chunk_per_event_then_done(tmp_path, openai_server):
         list(client.chat.completions.create(model="m", messages=LONG, stream=True))
     recording.flush()
     body = {"model": "m", "messages": LONG, "stream": True}
-    with intercepting(cassette(tmp_path, Mode.REPLAY)), httpx.Client() as raw:
-        with raw.stream("POST", openai_server.base_url + "/chat/completions", json=body) as response:
-            chunks = list(response.iter_raw())
+    with (
+        intercepting(cassette(tmp_path, Mode.REPLAY)),
+        httpx.Client() as raw,
+        raw.stream("POST", openai_server.base_url + "/chat/completions", json=body) as response,
+    ):
+        chunks = list(response.iter_raw())
     assert response.headers["content-type"] == "text/event-stream"
     assert len(chunks) == 24 and chunks[-1] == b"data: [DONE]\n\n"
     assert all(chunk.startswith(b"data: {") and chunk.endswith(b"\n\n") for chunk in chunks[:-1])

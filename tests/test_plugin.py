@@ -326,3 +326,44 @@ def test_a_corrupt_recording_names_the_file(suite, openai_server):
 
     result.assert_outcomes(failed=1, deselected=4)
     result.stdout.fnmatch_lines([f"RecordingFileError: {path}: request.url: missing"])
+
+
+SHARED_SCOPE = textwrap.dedent(
+    '''
+    import os
+    import openai, pytest
+
+    def ask(text):
+        c = openai.OpenAI(base_url=os.environ["LLMREC_TEST_BASE_URL"], api_key="sk-test", max_retries=0)
+        return c.chat.completions.create(model="m", messages=[{"role": "user", "content": text}])
+
+    pytestmark = pytest.mark.llm_recording(name="shared")
+
+    def test_one():
+        ask("common"); ask(os.environ.get("ONE", "one"))
+
+    def test_two():
+        ask("common"); ask("two")
+    '''
+)
+
+
+def test_rewrite_of_a_shared_scope_fetches_each_request_once_and_prunes_only_when_all_its_tests_ran(
+    inner, openai_server, monkeypatch
+):
+    inner.pytester.makepyfile(test_shared=SHARED_SCOPE)
+    inner.run("--llm-record=record-missing").assert_outcomes(passed=2)
+    assert len(inner.recordings()) == 3  # common, one, two
+    openai_server.reset()
+    monkeypatch.setenv("ONE", "one, reworded")
+
+    partial = inner.run("--llm-record=rewrite", "-k", "test_one")
+
+    partial.assert_outcomes(passed=1, deselected=1)
+    assert len(inner.recordings()) == 4  # test_two did not run: nothing of the scope is pruned
+    whole = inner.run("--llm-record=rewrite")
+    whole.assert_outcomes(passed=2)
+    assert "1 stale file(s) deleted" in whole.stdout.str()
+    assert len(inner.recordings()) == 3
+    # The whole-scope rewrite fetched "common" once for both tests: 2 (partial) + 3 requests.
+    assert len(openai_server.requests) == 5

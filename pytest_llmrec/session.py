@@ -1,0 +1,43 @@
+"""What a whole pytest run did: totals for the summary, and pruning after ``rewrite``.
+
+``rewrite`` may only delete a scope's stale recordings once every test of that scope
+re-recorded it and passed; a test run alone (``-k``), skipped or failing could still
+need the files it did not touch.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from pytest_llmrec.config import Mode
+from pytest_llmrec.recorder import LLMRecorder
+from pytest_llmrec.store import Store
+
+
+@dataclass
+class SessionState:
+    replayed: int = 0
+    sent: int = 0
+    recorded: int = 0
+    written: list[Path] = field(default_factory=list)
+    deleted: list[Path] = field(default_factory=list)
+    refreshed: set[Path] = field(default_factory=set)  # files (re)written in this run
+    tests_per_scope: Counter[str] = field(default_factory=Counter)
+    _rewritten: dict[tuple[Path, str], set[str]] = field(default_factory=lambda: defaultdict(set))
+
+    def add(self, recorder: LLMRecorder, nodeid: str, passed: bool) -> None:
+        self.replayed += len(recorder.replayed)
+        self.sent += len(recorder.sent)
+        self.recorded += len(recorder.recorded)
+        self.written += recorder.written
+        config = recorder.config
+        if config.mode is Mode.REWRITE and passed:
+            self._rewritten[(config.recordings_dir, config.scope)].add(nodeid)
+
+    def prune_rewritten_scopes(self) -> None:
+        """Delete stale files of every scope that all of its tests rewrote in this run."""
+        for (root, scope), nodeids in self._rewritten.items():
+            if len(nodeids) >= self.tests_per_scope[scope]:
+                self.deleted += Store(root).prune(scope, keep=self.refreshed)
