@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from conftest import InnerSuite
+from inner_suite import InnerSuite
 
 # The user's suite: sync and async, streamed and not, plus the other endpoints the SDK offers.
 SUITE = textwrap.dedent(
@@ -329,7 +329,7 @@ def test_a_corrupt_recording_names_the_file(suite, openai_server):
 
 
 SHARED_SCOPE = textwrap.dedent(
-    '''
+    """
     import os
     import openai, pytest
 
@@ -344,7 +344,7 @@ SHARED_SCOPE = textwrap.dedent(
 
     def test_two():
         ask("common"); ask("two")
-    '''
+    """
 )
 
 

@@ -6,7 +6,7 @@ import textwrap
 
 import pytest
 
-from conftest import InnerSuite
+from inner_suite import InnerSuite
 
 # A test that prints the mode and scope it ran with; MARK is replaced by each test's marker.
 PROBE = textwrap.dedent(
