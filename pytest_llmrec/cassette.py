@@ -9,6 +9,7 @@ New recordings are kept in memory and written when the test ends (``flush``).
 from __future__ import annotations
 
 import threading
+import warnings
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -23,7 +24,7 @@ from vcr.record_mode import RecordMode
 
 from pytest_llmrec import codec, payloads
 from pytest_llmrec.config import Mode, RecordingConfig
-from pytest_llmrec.errors import RecordingMissError
+from pytest_llmrec.errors import RecordingMissError, RecordingWarning
 from pytest_llmrec.matching import (
     KeyOptions,
     RequestKey,
@@ -47,9 +48,12 @@ class Plan:
 
     exchange: Exchange
     key: RequestKey
-    request: StoredRequest
+    request: StoredRequest | None  # set when the live response is to be recorded
     replay: Recording | None
-    record: bool
+
+    @property
+    def record(self) -> bool:
+        return self.request is not None
 
 
 class LLMCassette(Cassette):  # type: ignore[misc]
@@ -68,6 +72,7 @@ class LLMCassette(Cassette):  # type: ignore[misc]
         self.recorder = LLMRecorder(config)
         self._calls: Counter[str] = Counter()
         self._pending: list[tuple[Path, Recording]] = []
+        self._unfinished: set[Exchange] = set()  # planned for recording, response not complete yet
         self._lock = threading.Lock()
         super().__init__(
             path=str(self.store.scope_dir(config.scope)),
@@ -85,6 +90,21 @@ class LLMCassette(Cassette):  # type: ignore[misc]
             occurrence = self._calls[key.digest]
         path = self.store.path_for(self.config.scope, key.digest, occurrence)
         exchange = Exchange(method.upper(), url, key.digest, path, occurrence)
+        mode = self.config.mode
+        fresh_enough = not mode.goes_live_on_hit or (mode is Mode.REWRITE and path in self.refreshed)
+        found = self.store.read(path) if fresh_enough else None
+        if found is not None:
+            self.recorder.replayed.append(exchange)
+            return Plan(exchange, key, None, found)
+        if mode is Mode.REPLAY:
+            self.recorder.missed.append(exchange)
+            earlier = sum(
+                self.store.path_for(self.config.scope, key.digest, n).exists() for n in range(1, occurrence)
+            )
+            raise RecordingMissError(explain_miss(self.recorder, self.nodeid, key, occurrence, earlier))
+        self.recorder.sent.append(exchange)
+        if not mode.records:
+            return Plan(exchange, key, None, None)
         stored_request = StoredRequest(
             method=method.upper(),
             url=public_url(url),
@@ -92,26 +112,13 @@ class LLMCassette(Cassette):  # type: ignore[misc]
             endpoint=split_url(url)[1],
             model=_model_of(key),
         )
-        mode = self.config.mode
-        fresh_enough = not mode.goes_live_on_hit or (mode is Mode.REWRITE and path in self.refreshed)
-        found = self.store.read(path) if fresh_enough else None
-        if found is not None:
-            self.recorder.replayed.append(exchange)
-            return Plan(exchange, key, stored_request, found, record=False)
-        if mode is Mode.REPLAY:
-            self.recorder.missed.append(exchange)
-            recorded = sum(
-                1
-                for n in range(1, occurrence)
-                if self.store.path_for(self.config.scope, key.digest, n).exists()
-            )
-            raise RecordingMissError(explain_miss(self.recorder, self.nodeid, key, occurrence, recorded))
-        self.recorder.sent.append(exchange)
-        return Plan(exchange, key, stored_request, None, record=mode.records)
+        with self._lock:
+            self._unfinished.add(exchange)
+        return Plan(exchange, key, stored_request, None)
 
     def record(self, plan: Plan, status: int, headers: Iterable[tuple[str, str]], body: bytes) -> None:
         """Keep a live response for writing when the test ends."""
-        if not plan.record:
+        if plan.request is None:
             return
         stable_id = payloads.stable_id(plan.key.digest, plan.exchange.occurrence)
         response = codec.encode_response(status, headers, body, stable_id)
@@ -121,6 +128,7 @@ class LLMCassette(Cassette):  # type: ignore[misc]
             response=response,
         )
         with self._lock:
+            self._unfinished.discard(plan.exchange)
             self._pending.append((plan.exchange.path, recording))
             self.recorder.recorded.append(plan.exchange)
 
@@ -134,6 +142,15 @@ class LLMCassette(Cassette):  # type: ignore[misc]
                 self.recorder.kept.append(path)
             self.refreshed.add(path)
         self._pending.clear()
+        for exchange in self._unfinished:
+            warnings.warn(
+                RecordingWarning(
+                    f"{exchange.method} {exchange.url}: the response was not read to the end before "
+                    f"{self.nodeid} finished, so it was not recorded"
+                ),
+                stacklevel=2,
+            )
+        self._unfinished.clear()
 
     # -- the VCR.py cassette interface its stubs call (requests, urllib3, aiohttp, ...) ----------
 

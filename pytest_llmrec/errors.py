@@ -31,3 +31,7 @@ class RecordingFileError(LLMRecordingError):
 
 class ConfigError(ValueError):
     """An option, ini value, environment variable or marker argument is invalid."""
+
+
+class RecordingWarning(UserWarning):
+    """Something was not recorded that the user probably expected to be."""

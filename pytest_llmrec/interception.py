@@ -18,7 +18,9 @@ from typing import Any
 from vcr import patch as vcr_patch
 from vcr.patch import CassettePatcherBuilder
 
+from pytest_llmrec import codec
 from pytest_llmrec.cassette import LLMCassette, Plan
+from pytest_llmrec.recording import Recording
 
 OnComplete = Callable[[bytes], None]
 
@@ -97,11 +99,8 @@ def _stream_classes(httpx: ModuleType) -> tuple[type, type, type]:
     return ReplayStream, TeeStream, AsyncTeeStream
 
 
-def _replayed(httpx: ModuleType, plan: Plan) -> Any:
-    from pytest_llmrec import codec
-
-    assert plan.replay is not None
-    replay = codec.decode_response(plan.replay.response)
+def _replayed(httpx: ModuleType, recording: Recording) -> Any:
+    replay = codec.decode_response(recording.response)
     replay_stream, _, _ = _stream_classes(httpx)
     return httpx.Response(replay.status, headers=replay.headers, stream=replay_stream(replay.chunks))
 
@@ -122,7 +121,7 @@ def sync_handler(cassette: LLMCassette, real: Callable[..., Any], httpx: ModuleT
     def handle_request(transport: Any, request: Any) -> Any:
         plan = _plan(cassette, request, request.read())
         if plan.replay is not None:
-            return _replayed(httpx, plan)
+            return _replayed(httpx, plan.replay)
         response = real(transport, request)
         if plan.record:
             response.stream = _stream_classes(httpx)[1](
@@ -138,7 +137,7 @@ def async_handler(cassette: LLMCassette, real: Callable[..., Any], httpx: Module
     async def handle_async_request(transport: Any, request: Any) -> Any:
         plan = _plan(cassette, request, await request.aread())
         if plan.replay is not None:
-            return _replayed(httpx, plan)
+            return _replayed(httpx, plan.replay)
         response = await real(transport, request)
         if plan.record:
             response.stream = _stream_classes(httpx)[2](

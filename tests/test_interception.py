@@ -11,6 +11,7 @@ import pytest
 
 from pytest_llmrec.cassette import LLMCassette
 from pytest_llmrec.config import Mode, RecordingConfig
+from pytest_llmrec.errors import RecordingWarning
 from pytest_llmrec.interception import intercepting
 
 from llm_server import OpenAICompatibleServer
@@ -88,3 +89,16 @@ def test_replay_sends_one_chunk_per_event_then_done(tmp_path, openai_server):
     assert response.headers["content-type"] == "text/event-stream"
     assert len(chunks) == 24 and chunks[-1] == b"data: [DONE]\n\n"
     assert all(chunk.startswith(b"data: {") and chunk.endswith(b"\n\n") for chunk in chunks[:-1])
+
+
+def test_a_stream_never_read_to_the_end_is_not_recorded_and_says_so(tmp_path, openai_server):
+    client = openai.OpenAI(base_url=openai_server.base_url, api_key="sk-test", max_retries=0)
+    with intercepting(cassette(tmp_path, Mode.RECORD_MISSING)) as recording:
+        stream = client.chat.completions.create(model="m", messages=LONG, stream=True)
+    with pytest.warns(
+        RecordingWarning, match=r"POST .*/chat/completions: the response was not read to the end"
+    ):
+        recording.flush()
+    stream.close()
+    assert recording.recorder.written == []
+    assert not list(tmp_path.rglob("*.json"))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import textwrap
 from typing import Any
 
@@ -367,3 +368,29 @@ def test_rewrite_of_a_shared_scope_fetches_each_request_once_and_prunes_only_whe
     assert len(inner.recordings()) == 3
     # The whole-scope rewrite fetched "common" once for both tests: 2 (partial) + 3 requests.
     assert len(openai_server.requests) == 5
+
+
+def test_an_error_response_replays_as_the_same_sdk_exception(inner, openai_server):
+    inner.pytester.makepyfile(
+        test_errors=textwrap.dedent(
+            """
+            import os
+            import openai, pytest
+
+            @pytest.mark.llm_recording
+            @pytest.mark.parametrize("stream", [False, True])
+            def test_rate_limited(stream):
+                c = openai.OpenAI(base_url=os.environ["LLMREC_TEST_BASE_URL"], api_key="sk-test", max_retries=0)
+                with pytest.raises(openai.RateLimitError) as error:
+                    c.chat.completions.create(model="error-429", messages=[{"role": "user", "content": "hi"}], stream=stream)
+                assert error.value.status_code == 429
+                assert error.value.body == {"message": "Simulated 429 error", "type": "requests", "param": None,
+                                            "code": "rate_limit_exceeded"}
+            """
+        )
+    )
+    inner.run("--llm-record=record-missing").assert_outcomes(passed=2)
+    (recorded, _) = [json.loads(p) for p in inner.recordings().values()]
+    assert recorded["response"]["status"] == 429 and recorded["response"]["format"] == "json"
+    openai_server.stop()
+    inner.run().assert_outcomes(passed=2)
