@@ -1,11 +1,11 @@
-"""Replay needs no key, but the SDK refuses to build a client without one: give it a dummy."""
+"""Clients built from the environment, as an application builds them.
 
-import os
+In replay mode pytest-llmrec sets a placeholder OPENAI_API_KEY when none is set, so
+these run offline with no key at all.
+"""
 
 import openai
 import pytest
-
-os.environ.setdefault("OPENAI_API_KEY", "sk-replay-needs-no-key")
 
 
 @pytest.fixture

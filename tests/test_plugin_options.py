@@ -210,3 +210,28 @@ def test_unmarked_tests_are_left_alone(inner, openai_server):
     inner.run().assert_outcomes(passed=1)
     assert len(openai_server.requests) == 1
     assert not (inner.pytester.path / "recordings").exists()
+
+
+def test_replay_gives_sdks_a_placeholder_key_only_while_the_test_runs(inner, monkeypatch):
+    monkeypatch.delenv("OPENAI_API_KEY", raising=False)
+    inner.pytester.makepyfile(
+        test_key=textwrap.dedent(
+            """
+            import os
+            import openai, pytest
+
+            @pytest.mark.llm_recording
+            def test_replayed():
+                openai.OpenAI()  # raises OpenAIError without a key
+                assert os.environ["OPENAI_API_KEY"] == "sk-llmrec-replay-needs-no-key"
+
+            def test_after():
+                assert "OPENAI_API_KEY" not in os.environ
+
+            @pytest.mark.llm_recording(mode="live")
+            def test_live_needs_a_real_key():
+                assert "OPENAI_API_KEY" not in os.environ
+            """
+        )
+    )
+    inner.run("-p", "no:randomly").assert_outcomes(passed=3)
