@@ -180,9 +180,10 @@ def llm_recorder(
     passed = not item.stash.get(call_failed_key, True)
     state.add(cassette.recorder, item.nodeid, passed)
     if cassette.recorder.missed and passed:
+        missed = "; ".join(f"{e.method} {e.url}" for e in cassette.recorder.missed)
         pytest.fail(
             f"{len(cassette.recorder.missed)} request(s) had no recording, but the test caught the "
-            "error and passed; see the captured output or run with --llm-record=record-missing",
+            f"error and passed: {missed}. Record with: pytest --llm-record=record-missing {item.nodeid}",
             pytrace=False,
         )
 

@@ -202,7 +202,13 @@ def test_a_miss_the_test_swallowed_still_fails_it(inner, openai_server):
     )
     result = inner.run()
     result.assert_outcomes(passed=1, errors=1)
-    result.stdout.fnmatch_lines(["*1 request(s) had no recording, but the test caught the error and passed*"])
+    result.stdout.fnmatch_lines(
+        [
+            "*1 request(s) had no recording, but the test caught the error and passed: "
+            "POST http://127.0.0.1:*/v1/chat/completions. Record with: pytest --llm-record=record-missing "
+            "test_swallow.py::test_swallows"
+        ]
+    )
 
 
 def test_unmarked_tests_are_left_alone(inner, openai_server):
@@ -234,4 +240,4 @@ def test_replay_gives_sdks_a_placeholder_key_only_while_the_test_runs(inner, mon
             """
         )
     )
-    inner.run("-p", "no:randomly").assert_outcomes(passed=3)
+    inner.run().assert_outcomes(passed=3)
