@@ -13,7 +13,7 @@ import contextlib
 import functools
 from collections.abc import AsyncIterator, Callable, Iterator
 from types import ModuleType
-from typing import Any
+from typing import Any, NamedTuple
 
 from vcr import patch as vcr_patch
 from vcr.patch import CassettePatcherBuilder
@@ -25,8 +25,14 @@ from pytest_llmrec.recording import Recording
 OnComplete = Callable[[bytes], None]
 
 
+class StreamClasses(NamedTuple):
+    replay: type
+    tee: type
+    async_tee: type
+
+
 @functools.cache
-def _stream_classes(httpx: ModuleType) -> tuple[type, type, type]:
+def _stream_classes(httpx: ModuleType) -> StreamClasses:
     """Stream classes built on the given module's base classes, since httpx checks isinstance."""
 
     class ReplayStream(httpx.SyncByteStream, httpx.AsyncByteStream):  # type: ignore[misc, name-defined]
@@ -96,13 +102,13 @@ def _stream_classes(httpx: ModuleType) -> tuple[type, type, type]:
                 self._done = True
                 self._on_complete(b"".join(self._parts))
 
-    return ReplayStream, TeeStream, AsyncTeeStream
+    return StreamClasses(ReplayStream, TeeStream, AsyncTeeStream)
 
 
 def _replayed(httpx: ModuleType, recording: Recording) -> Any:
     replay = codec.decode_response(recording.response)
-    replay_stream, _, _ = _stream_classes(httpx)
-    return httpx.Response(replay.status, headers=replay.headers, stream=replay_stream(replay.chunks))
+    stream = _stream_classes(httpx).replay(replay.chunks)
+    return httpx.Response(replay.status, headers=replay.headers, stream=stream)
 
 
 def _on_complete(cassette: LLMCassette, plan: Plan, response: Any) -> OnComplete:
@@ -124,7 +130,7 @@ def sync_handler(cassette: LLMCassette, real: Callable[..., Any], httpx: ModuleT
             return _replayed(httpx, plan.replay)
         response = real(transport, request)
         if plan.record:
-            response.stream = _stream_classes(httpx)[1](
+            response.stream = _stream_classes(httpx).tee(
                 response.stream, _on_complete(cassette, plan, response)
             )
         return response
@@ -140,9 +146,8 @@ def async_handler(cassette: LLMCassette, real: Callable[..., Any], httpx: Module
             return _replayed(httpx, plan.replay)
         response = await real(transport, request)
         if plan.record:
-            response.stream = _stream_classes(httpx)[2](
-                response.stream, _on_complete(cassette, plan, response)
-            )
+            tee = _stream_classes(httpx).async_tee
+            response.stream = tee(response.stream, _on_complete(cassette, plan, response))
         return response
 
     return handle_async_request
