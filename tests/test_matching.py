@@ -54,3 +54,24 @@ def test_vcr_body_hash_matcher():
     matcher(r1, r2)
     with pytest.raises(AssertionError, match="normalised bodies differ"):
         matcher(r1, r3)
+
+
+def test_the_matcher_plugs_into_plain_vcrpy(tmp_path, openai_server):
+    """Users of VCR.py alone can match on normalised bodies too."""
+    import openai
+    import vcr
+
+    my_vcr = vcr.VCR(match_on=["method", "path", "llm_body"], record_mode="once")
+    my_vcr.register_matcher(
+        "llm_body", body_hash_matcher(KeyOptions("unused", ignore=(JsonPath.parse("user"),)))
+    )
+    client = openai.OpenAI(base_url=openai_server.base_url, api_key="sk-test", max_retries=0)
+    cassette = str(tmp_path / "cassette.yaml")
+    messages = [{"role": "user", "content": "hi"}]
+    with my_vcr.use_cassette(cassette):
+        live = client.chat.completions.create(model="m", messages=messages, user="alice")
+    with my_vcr.use_cassette(cassette) as played:
+        replayed = client.chat.completions.create(model="m", messages=messages, user="bob")
+    assert played.play_count == 1
+    assert replayed.id == live.id
+    assert len(openai_server.requests) == 1
