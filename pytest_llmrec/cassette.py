@@ -8,6 +8,9 @@ New recordings are kept in memory and written when the test ends (``flush``).
 
 from __future__ import annotations
 
+import dataclasses
+import functools
+import importlib.util
 import threading
 import warnings
 from collections import Counter
@@ -22,9 +25,10 @@ from vcr.matchers import method as method_matcher
 from vcr.matchers import path as path_matcher
 from vcr.record_mode import RecordMode
 
-from pytest_llmrec import codec, payloads
+from pytest_llmrec import codec, foreign, payloads
 from pytest_llmrec.config import Mode, RecordingConfig
 from pytest_llmrec.errors import RecordingMissError, RecordingWarning
+from pytest_llmrec.foreign import ForeignIndexes
 from pytest_llmrec.matching import (
     KeyOptions,
     RequestKey,
@@ -57,11 +61,19 @@ class Plan:
 
 
 class LLMCassette(Cassette):  # type: ignore[misc]
-    def __init__(self, config: RecordingConfig, nodeid: str, refreshed: set[Path] | None = None) -> None:
+    def __init__(
+        self,
+        config: RecordingConfig,
+        nodeid: str,
+        refreshed: set[Path] | None = None,
+        foreign: ForeignIndexes | None = None,
+    ) -> None:
         """``refreshed``: files already rewritten in this run, which ``rewrite`` replays instead of
-        fetching again, so tests sharing a scope re-record each request once."""
+        fetching again, so tests sharing a scope re-record each request once. ``foreign``: the run's
+        indexes of llama-stack recordings."""
         self.config = config
         self.refreshed = refreshed if refreshed is not None else set()
+        self.foreign = foreign if foreign is not None else ForeignIndexes()
         self.nodeid = nodeid
         self.store = Store(config.recordings_dir)
         self.key_options = KeyOptions(
@@ -78,6 +90,7 @@ class LLMCassette(Cassette):  # type: ignore[misc]
             path=str(self.store.scope_dir(config.scope)),
             record_mode=RecordMode.NEW_EPISODES,
             match_on=(method_matcher, path_matcher, body_hash_matcher(self.key_options)),
+            skip_patchers=absent_clients(),
         )
 
     # -- the decision -------------------------------------------------------------------------
@@ -92,10 +105,11 @@ class LLMCassette(Cassette):  # type: ignore[misc]
         exchange = Exchange(method.upper(), url, key.digest, path, occurrence)
         mode = self.config.mode
         fresh_enough = not mode.goes_live_on_hit or (mode is Mode.REWRITE and path in self.refreshed)
-        found = self.store.read(path) if fresh_enough else None
+        found = self._find(key, occurrence, url, headers, body) if fresh_enough else None
         if found is not None:
-            self.recorder.replayed.append(exchange)
-            return Plan(exchange, key, None, found)
+            source, recording = found
+            self.recorder.replayed.append(dataclasses.replace(exchange, path=source))
+            return Plan(exchange, key, None, recording)
         if mode is Mode.REPLAY:
             self.recorder.missed.append(exchange)
             earlier = sum(
@@ -115,6 +129,21 @@ class LLMCassette(Cassette):  # type: ignore[misc]
         with self._lock:
             self._unfinished.add(exchange)
         return Plan(exchange, key, stored_request, None)
+
+    def _find(
+        self, key: RequestKey, occurrence: int, url: str, headers: Mapping[str, Any], body: bytes | None
+    ) -> tuple[Path, Recording] | None:
+        """Our own recording in the test's directory or a shared one, else a llama-stack one."""
+        for root in self.config.read_dirs:
+            path = Store(root).path_for(self.config.scope, key.digest, occurrence)
+            recording = Store(root).read(path)
+            if recording is not None:
+                return path, recording
+        indexes = [self.foreign[root] for root in self.config.read_dirs]
+        wire = split_url(url)[1]
+        return foreign.find(
+            indexes, wire, body, content_type_of(headers), self.config.scope, self.config.ignore
+        )
 
     def record(self, plan: Plan, status: int, headers: Iterable[tuple[str, str]], body: bytes) -> None:
         """Keep a live response for writing when the test ends."""
@@ -194,6 +223,26 @@ class LLMCassette(Cassette):  # type: ignore[misc]
 
     def _save(self, force: bool = False) -> None:
         self.flush()
+
+
+# The module each of VCR.py's patcher groups imports (httplib is always there).
+CLIENT_MODULES = {
+    "requests": "requests",
+    "boto3": "botocore",
+    "urllib3": "urllib3",
+    "httplib2": "httplib2",
+    "tornado": "tornado",
+    "aiohttp": "aiohttp",
+    "httpx": "httpx",
+    "httpx2": "httpx2",
+}
+
+
+@functools.cache
+def absent_clients() -> tuple[str, ...]:
+    """Patcher groups whose client is not installed: VCR.py would retry their failing imports, and
+    search sys.path, on every test."""
+    return tuple(name for name, module in CLIENT_MODULES.items() if importlib.util.find_spec(module) is None)
 
 
 def _reason(status: int) -> str:

@@ -87,9 +87,9 @@ def _event_names(events: list[streams.SseEvent]) -> str:
 
 
 def encode_response(
-    status: int, headers: Iterable[tuple[str, str]], body: bytes, stable_id: str
+    status: int, headers: Iterable[tuple[str, str]], body: bytes, stable_id: str | None
 ) -> StoredResponse:
-    """The stored form of a live response; ``stable_id`` replaces per-call ids."""
+    """The stored form of a response; ``stable_id``, if given, replaces per-call ids."""
     headers = list(headers)
     body = decompress(body, header_value(headers, "content-encoding"))
     content_type = header_value(headers, "content-type")

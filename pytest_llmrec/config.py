@@ -45,8 +45,8 @@ MODE_ALIASES: dict[str, Mode] = {
 }
 
 MARKER_NAME = "llm_recording"
-MARKER_KEYWORDS = ("name", "mode", "ignore", "match_host", "recordings_dir")
-FIXTURE_KEYS = ("mode", "ignore", "match_host", "recordings_dir")
+MARKER_KEYWORDS = ("name", "mode", "ignore", "match_host", "recordings_dir", "shared_dirs")
+FIXTURE_KEYS = ("mode", "ignore", "match_host", "recordings_dir", "shared_dirs")
 
 
 def valid_modes_text() -> str:
@@ -105,6 +105,7 @@ class SessionOptions:
     cli_recordings_dir: Path | None = None
     ini_mode: Mode | None = None
     ini_recordings_dir: Path | None = None
+    ini_shared_dirs: tuple[Path, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -116,6 +117,20 @@ class RecordingConfig:
     recordings_dir: Path
     ignore: tuple[JsonPath, ...] = ()
     match_host: bool = False
+    shared_dirs: tuple[Path, ...] = ()  # read after recordings_dir, never written
+
+    @property
+    def read_dirs(self) -> tuple[Path, ...]:
+        return (self.recordings_dir, *self.shared_dirs)
+
+
+def _paths(value: Any, key: str, where: str, base: Path) -> tuple[Path, ...]:
+    if value is None:
+        return ()
+    values = [value] if isinstance(value, (str, Path)) else value
+    if not isinstance(values, Iterable) or not all(isinstance(v, (str, Path)) for v in values):
+        raise ConfigError(f"{key!r} in {where} must be a path or a list of paths, not {value!r}")
+    return tuple(base / Path(v) for v in values)
 
 
 def resolve(
@@ -148,6 +163,11 @@ def resolve(
         raise ConfigError(f"'name' in @pytest.mark.{MARKER_NAME} must be a non-empty string, not {name!r}")
 
     match_host = marker.get("match_host", fixture.get("match_host", False))
+    shared_dirs = (
+        _paths(fixture.get("shared_dirs"), "shared_dirs", "llm_recording_config", test_dir)
+        + _paths(marker.get("shared_dirs"), "shared_dirs", f"@pytest.mark.{MARKER_NAME}", test_dir)
+        + session.ini_shared_dirs
+    )
     ignore = _ignore_paths(fixture.get("ignore"), "llm_recording_config") + _ignore_paths(
         marker.get("ignore"), f"@pytest.mark.{MARKER_NAME}"
     )
@@ -157,4 +177,5 @@ def resolve(
         recordings_dir=recordings_dir,
         ignore=tuple(JsonPath.parse(path) for path in dict.fromkeys(ignore)),
         match_host=_flag(match_host, "match_host", "the recording configuration"),
+        shared_dirs=tuple(dict.fromkeys(shared_dirs)),
     )

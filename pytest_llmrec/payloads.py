@@ -40,6 +40,10 @@ def is_typed(value: Any) -> bool:
     return isinstance(value, dict) and TYPE_KEY in value and DATA_KEY in value
 
 
+def type_of(value: Any) -> str | None:
+    return value[TYPE_KEY] if is_typed(value) else None
+
+
 def to_typed(value: Any) -> Any:
     """Wrap a parsed JSON body in its SDK type where we know it; leave anything else plain."""
     if not isinstance(value, dict):
@@ -73,9 +77,11 @@ def stable_id(key_digest: str, occurrence: int) -> str:
     return f"rec-{key_digest[:12]}"
 
 
-def normalize_volatile(value: Any, replacement_id: str) -> Any:
+def normalize_volatile(value: Any, replacement_id: str | None) -> Any:
     """Replace per-call ids and timestamps of known types, so an unchanged answer is an unchanged file."""
-    if not (is_typed(value) and value[TYPE_KEY] in VOLATILE_ID_TYPES and isinstance(value[DATA_KEY], dict)):
+    if replacement_id is None or not (
+        is_typed(value) and value[TYPE_KEY] in VOLATILE_ID_TYPES and isinstance(value[DATA_KEY], dict)
+    ):
         return value
     data = dict(value[DATA_KEY])
     if "id" in data:

@@ -64,6 +64,13 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
     parser.addini("llm_record_mode", "default recording mode (see --llm-record)", default=None)
     parser.addini("llm_recordings_dir", "recordings directory, relative to the ini file", default=None)
+    parser.addini(
+        "llm_shared_recordings_dirs",
+        "directories of recordings every test may replay from after its own (never written), "
+        "relative to the ini file",
+        type="paths",
+        default=[],
+    )
 
 
 def _session_options(config: pytest.Config) -> SessionOptions:
@@ -80,13 +87,15 @@ def _session_options(config: pytest.Config) -> SessionOptions:
         cli_recordings_dir=config.invocation_params.dir / cli_dir if cli_dir else None,
         ini_mode=parse_mode(ini_mode, "ini option llm_record_mode") if ini_mode else None,
         ini_recordings_dir=base / ini_dir if ini_dir else None,
+        ini_shared_dirs=tuple(config.getini("llm_shared_recordings_dirs")),
     )
 
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers",
-        f"{MARKER_NAME}(name=None, mode=None, ignore=(), match_host=False, recordings_dir=None): "
+        f"{MARKER_NAME}(name=None, mode=None, ignore=(), match_host=False, recordings_dir=None, "
+        "shared_dirs=()): "
         "record and replay this test's LLM traffic (pytest-llmrec).",
     )
     try:
@@ -169,7 +178,7 @@ def llm_recorder(
     except ConfigError as error:
         raise pytest.UsageError(f"{item.nodeid}: {error}") from None
     state = request.config.stash[state_key]
-    cassette = LLMCassette(config, item.nodeid, refreshed=state.refreshed)
+    cassette = LLMCassette(config, item.nodeid, refreshed=state.refreshed, foreign=state.foreign)
     with pytest.MonkeyPatch.context() as env, intercepting(cassette):
         if config.mode is Mode.REPLAY:
             for name in PLACEHOLDER_KEYS:  # SDKs refuse to start without a key; replay needs none

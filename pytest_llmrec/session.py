@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from pytest_llmrec.config import Mode
+from pytest_llmrec.foreign import ForeignIndexes
 from pytest_llmrec.recorder import LLMRecorder
 from pytest_llmrec.store import Store
 
@@ -25,6 +26,7 @@ class SessionState:
     deleted: list[Path] = field(default_factory=list)
     refreshed: set[Path] = field(default_factory=set)  # files (re)written in this run
     tests_per_scope: Counter[str] = field(default_factory=Counter)
+    foreign: ForeignIndexes = field(default_factory=ForeignIndexes)  # llama-stack files, indexed once
     _rewritten: dict[tuple[Path, str], set[str]] = field(default_factory=lambda: defaultdict(set))
 
     def add(self, recorder: LLMRecorder, nodeid: str, passed: bool) -> None:
