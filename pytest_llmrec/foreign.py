@@ -19,6 +19,7 @@ import hashlib
 import threading
 import urllib.parse
 from collections import defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -267,3 +268,54 @@ def _response(response: dict[str, Any], path: Path) -> codec.StoredResponse:
     openai_chunks = any(str(payloads.type_of(item)).startswith("openai.") for item in body)
     stream = {"terminator": "[DONE]" if openai_chunks else None, "event_names": codec.EVENT_NAMES_NONE}
     return codec.StoredResponse(status, codec.SSE, body, "text/event-stream", stream)
+
+
+@dataclass(frozen=True)
+class NativeRequest:
+    """The HTTP request a llama-stack file stands for, as this plugin's key sees it."""
+
+    method: str
+    url: str
+    body: bytes | None
+    scope: str
+
+
+def native_request(document: dict[str, Any], entry: Entry) -> NativeRequest:
+    """What the client sent: GET for lists, the wire URL with any ``extra_query``, the JSON body."""
+    request = document["request"]
+    parts = urllib.parse.urlsplit(request.get("url") or "")
+    raw = request.get("body")
+    query = raw.get("extra_query") if isinstance(raw, dict) else None
+    url = urllib.parse.urlunsplit(
+        parts._replace(path=entry.wire_path, query=urllib.parse.urlencode(query or {}))
+    )
+    reads = entry.is_model_list or entry.wire_path.endswith(("/api/ps", "/api/tags"))
+    body = _recorded_body(request)
+    if isinstance(body, dict):
+        body = {k: v for k, v in body.items() if k != "extra_query"} or None
+    return NativeRequest(
+        method="GET" if reads else str(request.get("method") or "POST"),
+        url=url,
+        body=None if reads or body is None else orjson.dumps(body),
+        scope=entry.test_id or "",
+    )
+
+
+def convertible(
+    index: ForeignIndex, shared: list[ForeignIndex]
+) -> Iterator[tuple[Entry, NativeRequest, Recording]]:
+    """Every indexed file as a native request and recording; a model list group once, merged."""
+    seen_lists: set[tuple[str, str | None]] = set()
+    for entries in index.entries.values():
+        for entry in entries:
+            if entry.test_id is None:
+                continue
+            document = _read(entry.path)
+            if entry.is_model_list:
+                if (entry.wire_path, entry.test_id) in seen_lists:
+                    continue
+                seen_lists.add((entry.wire_path, entry.test_id))
+                recording = merged_model_list([index, *shared], entry.wire_path, entry.test_id)
+            else:
+                recording = to_recording(document, entry.path)
+            yield entry, native_request(document, entry), recording

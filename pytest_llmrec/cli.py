@@ -1,0 +1,90 @@
+"""The ``llmrec`` command: work on recordings outside a pytest run.
+
+``llmrec import SRC DEST`` converts a directory of llama-stack recordings into this
+plugin's layout. It refuses to overwrite a file whose content differs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections import Counter
+from collections.abc import Sequence
+from pathlib import Path
+
+from pytest_llmrec import recording
+from pytest_llmrec.foreign import ForeignIndex, convertible
+from pytest_llmrec.matching import KeyOptions, request_key
+from pytest_llmrec.store import Store
+
+JSON_HEADERS = {"content-type": "application/json"}
+
+
+def import_llama_stack(source: Path, destination: Path, shared: list[Path], verbose: bool) -> int:
+    """Convert, report, and return the exit status: 1 if a differing file was left in place."""
+    index = ForeignIndex.build(source)
+    store = Store(destination)
+    outcome: Counter[str] = Counter()
+    conflicts: list[Path] = []
+
+    def say(line: str) -> None:
+        if verbose:
+            print(line)
+
+    for entry, request, converted in convertible(index, [ForeignIndex.build(d) for d in shared]):
+        key = request_key(request.method, request.url, JSON_HEADERS, request.body, KeyOptions(request.scope))
+        target = store.path_for(request.scope, key.digest, 1)
+        data = recording.dumps(recording.to_document(converted))
+        if target.exists():
+            same = target.read_bytes() == data
+            outcome["unchanged" if same else "conflict"] += 1
+            if not same:
+                conflicts.append(target)
+            say(f"{'unchanged' if same else 'CONFLICT '} {entry.path.name} -> {target}")
+            continue
+        store.write(target, converted, overwrite=False)
+        outcome["converted"] += 1
+        say(f"converted {entry.path.name} -> {target}")
+    merged = sum(len(entries) for entries in index.entries.values() if entries[0].is_model_list)
+    print(f"{source}: {len(index) + len(index.skipped) + len(index.shadowed)} files")
+    print(f"  converted:  {outcome['converted']} recording(s) written under {destination}")
+    print(f"  unchanged:  {outcome['unchanged']} already there, identical")
+    print(f"  model lists: {merged} file(s) merged per test, as llama-stack merges them")
+    without_test = sum(1 for es in index.entries.values() for e in es if e.test_id is None)
+    if without_test:
+        print(
+            f"  skipped:    {without_test} without test_id: they answer any test; "
+            f"list {source} in shared_dirs instead of importing them"
+        )
+    for path, reason in sorted(index.skipped.items()):
+        print(f"  skipped:    {path.name}: {reason}")
+    for path, winner in sorted(index.shadowed.items()):
+        print(f"  skipped:    {path.name}: sends the same request as {winner.name}")
+    for path in conflicts:
+        print(f"  CONFLICT:   {path} exists with different content; not overwritten", file=sys.stderr)
+    return 1 if conflicts else 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="llmrec", description=__doc__.split("\n\n")[0])
+    commands = parser.add_subparsers(dest="command", required=True)
+    convert = commands.add_parser("import", help="convert llama-stack recordings into pytest-llmrec's layout")
+    convert.add_argument("source", type=Path, help="a llama-stack recordings directory")
+    convert.add_argument("destination", type=Path, help="the recordings directory to write into")
+    convert.add_argument(
+        "--shared-dir",
+        type=Path,
+        action="append",
+        default=[],
+        help="a directory whose model lists merge with the source's (llama-stack's "
+        "common/recordings); repeatable",
+    )
+    convert.add_argument("-v", "--verbose", action="store_true", help="list every file")
+    args = parser.parse_args(argv)
+    if not args.source.is_dir():
+        parser.error(f"{args.source} is not a directory")
+    return import_llama_stack(args.source, args.destination, args.shared_dir, args.verbose)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
