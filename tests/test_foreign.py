@@ -214,3 +214,36 @@ def test_the_seed_replays_unchanged_through_the_openai_sdk(pytester, monkeypatch
     result.assert_outcomes(passed=2)
     assert "llmrec: 2 replayed, 0 sent live" in result.stdout.str()
     assert sorted(p.name for p in (pytester.path / "llama").iterdir()) == [SEED.name]  # nothing written
+
+
+def test_a_suite_in_llama_stacks_layout_replays_with_no_marker_arguments(pytester, monkeypatch):
+    """The node id is llama-stack's test_id and recordings/ sits beside the test file, as there."""
+    test_id = json.loads(SEED.read_text())["test_id"]
+    path, _, rest = test_id.partition("::")
+    function, _, param = rest.partition("[")
+    folder = pytester.path / Path(path).parent
+    (folder / "recordings").mkdir(parents=True)
+    shutil.copyfile(SEED, folder / "recordings" / SEED.name)
+    monkeypatch.setenv("SEED", str(SEED))
+    (pytester.path / path).write_text(
+        textwrap.dedent(
+            f"""
+            import json, os
+            import openai, pytest
+
+            @pytest.mark.llm_recording
+            @pytest.mark.parametrize("unused", [0], ids=[{param[:-1]!r}])
+            def {function}(unused):
+                seed = json.loads(open(os.environ["SEED"]).read())
+                client = openai.OpenAI(base_url="https://bedrock-runtime.us-west-2.amazonaws.com/openai/v1")
+                chunks = list(client.chat.completions.create(**seed["request"]["body"]))
+                assert len(chunks) == len(seed["response"]["body"])
+            """
+        )
+    )
+
+    result = pytester.runpytest("-p", "no:cacheprovider", "-v")
+
+    result.assert_outcomes(passed=1)
+    assert f"{test_id} PASSED" in result.stdout.str()
+    assert "llmrec: 1 replayed, 0 sent live" in result.stdout.str()
