@@ -50,7 +50,14 @@ def import_llama_stack(source: Path, destination: Path, shared: list[Path], verb
     print(f"  converted:  {outcome['converted']} recording(s) written under {destination}")
     print(f"  unchanged:  {outcome['unchanged']} already there, identical")
     print(f"  model lists: {merged} file(s) merged per test, as llama-stack merges them")
-    without_test = sum(1 for es in index.entries.values() for e in es if e.test_id is None)
+    indexed = [entry for entries in index.entries.values() for entry in entries]
+    vertex = sum(1 for entry in indexed if entry.genai and entry.test_id is not None)
+    if vertex:
+        print(
+            f"  skipped:    {vertex} google-genai recording(s): their URL holds your Vertex AI project "
+            f"and location; list {source} in shared_dirs to replay them"
+        )
+    without_test = sum(1 for entry in indexed if entry.test_id is None)
     if without_test:
         print(
             f"  skipped:    {without_test} without test_id: they answer any test; "

@@ -26,7 +26,7 @@ from typing import Any
 
 import orjson
 
-from pytest_llmrec import codec, payloads
+from pytest_llmrec import codec, genai, payloads
 from pytest_llmrec.errors import RecordingFileError
 from pytest_llmrec.matching import canonical_json
 from pytest_llmrec.normalize import JsonPath, normalize_body
@@ -45,6 +45,7 @@ class Entry:
     test_id: str | None
     body_digest: str
     is_model_list: bool
+    genai: bool = False  # a google-genai SDK call, matched through the HTTP request it stands for
 
 
 @dataclass
@@ -122,8 +123,20 @@ def _recorded_body(request: dict[str, Any]) -> Any:
 
 
 def body_digest(body: Any, ignore: tuple[JsonPath, ...] = ()) -> str:
-    raw = orjson.dumps(body) if body is not None else b""
-    return hashlib.sha256(canonical_json(normalize_body(raw, JSON_TYPE, ignore))).hexdigest()
+    return _digest(orjson.dumps(body) if body is not None else b"", ignore)
+
+
+def _digest(raw: bytes | None, ignore: tuple[JsonPath, ...], content_type: str = JSON_TYPE) -> str:
+    return hashlib.sha256(canonical_json(normalize_body(raw, content_type, ignore))).hexdigest()
+
+
+def _recorded_digest(entry: Entry, ignore: tuple[JsonPath, ...]) -> str:
+    """The digest of an indexed file's body under the test's ignore paths."""
+    document = _read(entry.path)
+    if entry.genai:
+        sent = genai.wire_request(document)
+        return _digest(sent[1], ignore) if not isinstance(sent, str) else ""
+    return body_digest(_recorded_body(document["request"]), ignore)
 
 
 def _entry(path: Path, document: Any) -> Entry | str:
@@ -134,16 +147,21 @@ def _entry(path: Path, document: Any) -> Entry | str:
     if "tool_name" in request or "api" in request:
         return "records a tool or file-processor call, not an HTTP request"
     url = request.get("url") or ""
-    if not url.startswith(("http://", "https://")):
-        return f"records a {url.partition(':')[0] or 'non-HTTP'} SDK call, which sends no request to match"
     if "response" not in document:
         return "has no response"
-    test_id = document.get("test_id")
+    test_id = document.get("test_id") if isinstance(document.get("test_id"), str) else None
+    if url.startswith("vertexai:"):
+        sent = genai.wire_request(document)
+        if isinstance(sent, str):
+            return sent
+        return Entry(path, sent[0], test_id, _digest(sent[1], ()), is_model_list=False, genai=True)
+    if not url.startswith(("http://", "https://")):
+        return f"records a {url.partition(':')[0] or 'non-HTTP'} SDK call, which sends no request to match"
     path_on_wire = wire_path(document)
     return Entry(
         path=path,
         wire_path=path_on_wire,
-        test_id=test_id if isinstance(test_id, str) else None,
+        test_id=test_id,
         body_digest=body_digest(_recorded_body(request)),
         is_model_list=path.name.startswith("models-") or path_on_wire.endswith(MODEL_LIST_SUFFIXES),
     )
@@ -168,15 +186,14 @@ def find(
     ignore: tuple[JsonPath, ...],
 ) -> tuple[Path, Recording] | None:
     """The recording that answers a live request, from the first index that has one."""
-    live = hashlib.sha256(canonical_json(normalize_body(body, content_type, ignore))).hexdigest()
+    live = _digest(body, ignore, content_type)
+    wire = genai.match_path(wire)
     test_id = _test_id(indexes, wire, scope)
     for index in indexes:
         for entry in index.candidates(wire, test_id):
             if entry.is_model_list:
                 return entry.path, merged_model_list(indexes, wire, test_id)
-            recorded = entry.body_digest
-            if ignore:
-                recorded = body_digest(_recorded_body(_read(entry.path)["request"]), ignore)
+            recorded = _recorded_digest(entry, ignore) if ignore else entry.body_digest
             if recorded == live:
                 return entry.path, to_recording(_read(entry.path), entry.path)
     return None
@@ -240,10 +257,11 @@ def to_recording(document: dict[str, Any], path: Path) -> Recording:
     if not isinstance(response, dict):
         raise RecordingFileError(path, "response", "missing or not an object")
     test_id = document.get("test_id")
+    is_genai = str(document["request"].get("url") or "").startswith("vertexai:")
     return Recording(
         scope=test_id if isinstance(test_id, str) else None,
         request=_stored_request(document),
-        response=_response(response, path),
+        response=genai.wire_response(response) if is_genai else _response(response, path),
         id_normalization_mapping=document.get("id_normalization_mapping") or {},
     )
 
@@ -308,7 +326,7 @@ def convertible(
     seen_lists: set[tuple[str, str | None]] = set()
     for entries in index.entries.values():
         for entry in entries:
-            if entry.test_id is None:
+            if entry.test_id is None or entry.genai:
                 continue
             document = _read(entry.path)
             if entry.is_model_list:

@@ -135,15 +135,7 @@ def classify(path: Path, root: Path) -> Case:
     if "api" in request:
         return case("", f"a {request.get('provider')} file-processor call, not an HTTP request")
     if url.startswith("vertexai:"):
-        return Case(
-            path,
-            root,
-            "",
-            "Vertex AI (google-genai)",
-            streaming,
-            exception,
-            "google-genai SDK arguments, not the HTTP request that SDK sends",
-        )
+        return Case(path, root, "genai", "Vertex AI (google-genai)", streaming, exception)
     if "payload" in request:
         return case("anthropic" if url.endswith("/v1/messages") else "interactions")
     endpoint = request.get("endpoint")
@@ -178,8 +170,14 @@ def base_url(case: Case) -> str:
 TLS = ssl.create_default_context()
 
 
+GENAI_SDK_ONLY = ("sdk_http_response", "automatic_function_calling_history")
+
+
 def dump(value: Any) -> Any:
     """What an SDK object holds, as JSON: only the fields the response set."""
+    if type(value).__module__.startswith("google.genai"):  # recorded as model_dump(exclude_none=True)
+        fields = value.model_dump(mode="json", exclude_none=True)
+        return {k: v for k, v in fields.items() if k not in GENAI_SDK_ONLY}
     if hasattr(value, "model_dump"):
         return value.model_dump(mode="json", exclude_unset=True, by_alias=True)
     if isinstance(value, list):
@@ -266,6 +264,8 @@ def call(case: Case, asynchronous: bool) -> Any:
         return list(result) if body.get("stream") else result
     if case.kind == "interactions":
         return _raw_http(url, body, asynchronous)
+    if case.kind == "genai":
+        return _genai(case, body, asynchronous)
     raise AssertionError(f"no client for {case.kind!r}")
 
 
@@ -302,6 +302,37 @@ def _openai(kind: str, url: str, body: dict[str, Any], asynchronous: bool) -> An
     client = openai.OpenAI(base_url=url, api_key="x", max_retries=0, http_client=http)
     result = method(client)(**body)
     return list(result) if body.get("stream") or kind == "models" else result
+
+
+def _genai(case: Case, body: dict[str, Any], asynchronous: bool) -> Any:
+    """A Vertex AI call through google-genai, with a token that is never checked: replay sends nothing."""
+    genai = pytest.importorskip("google.genai")
+    httpx = pytest.importorskip("httpx")
+    from google.oauth2.credentials import Credentials
+
+    options = genai.types.HttpOptions(
+        httpx_client=httpx.Client(verify=TLS), httpx_async_client=httpx.AsyncClient(verify=TLS)
+    )
+    client = genai.Client(
+        vertexai=True,
+        project="my-project",
+        location="us-central1",
+        credentials=Credentials(token="unused"),
+        http_options=options,
+    )
+    streams = case.document["request"]["endpoint"].endswith("_stream")
+    arguments = {"model": body["model"], "contents": body["contents"], "config": body.get("config")}
+    if asynchronous:
+
+        async def run() -> Any:
+            if streams:
+                return [chunk async for chunk in await client.aio.models.generate_content_stream(**arguments)]
+            return await client.aio.models.generate_content(**arguments)
+
+        return asyncio.run(run())
+    if streams:
+        return list(client.models.generate_content_stream(**arguments))
+    return client.models.generate_content(**arguments)
 
 
 def _raw_http(url: str, body: dict[str, Any], asynchronous: bool) -> Any:
@@ -346,6 +377,9 @@ def expected(case: Case) -> Any:
     if case.kind == "interactions":
         return response["body"]
     body = response["body"]
+    if case.kind == "genai":
+        strip = lambda chunk: {k: v for k, v in chunk.items() if k not in GENAI_SDK_ONLY}  # noqa: E731
+        return [strip(chunk) for chunk in body] if isinstance(body, list) else strip(body)
     return [data(item) for item in body] if isinstance(body, list) else data(body)
 
 

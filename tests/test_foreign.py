@@ -11,7 +11,7 @@ import orjson
 import pytest
 from corpus import SUBSET
 
-from pytest_llmrec import codec
+from pytest_llmrec import codec, genai
 from pytest_llmrec.foreign import ForeignIndex, ForeignIndexes, find, to_recording, wire_path
 from pytest_llmrec.normalize import JsonPath
 
@@ -102,7 +102,7 @@ def test_unreplayable_and_duplicate_files_are_reported_not_indexed(tmp_path):
             "response": {"body": {}},
         },
     )
-    write(tmp_path, "genai.json", document("vertexai:///generate_content", "/generate_content", {}))
+    write(tmp_path, "genai.json", document("vertexai:///embed_content", "/embed_content", {}))
     (tmp_path / "broken.json").write_text("{")
     index = ForeignIndex.build(tmp_path)
     assert len(index) == 1
@@ -110,7 +110,9 @@ def test_unreplayable_and_duplicate_files_are_reported_not_indexed(tmp_path):
     assert (
         index.skipped[tmp_path / "tool.json"] == "records a tool or file-processor call, not an HTTP request"
     )
-    assert index.skipped[tmp_path / "genai.json"].startswith("records a vertexai SDK call")
+    assert index.skipped[tmp_path / "genai.json"] == (
+        "records google-genai's '/embed_content', which pytest-llmrec does not map to HTTP"
+    )
     assert "broken.json" in str(index.skipped) and "unexpected end" in index.skipped[tmp_path / "broken.json"]
 
 
@@ -163,6 +165,14 @@ def test_model_lists_merge_across_files_and_shared_dirs(tmp_path):
     assert found is not None
     page = codec.decode_response(found[1].response)
     assert [m["id"] for m in json.loads(page.content)["data"]] == ["a", "b", "c"]
+
+
+def test_vertex_ai_recordings_match_whatever_the_project_and_location():
+    path = "/v1beta1/projects/{}/locations/{}/publishers/google/models/gemini-2.0-flash:generateContent"
+    assert genai.match_path(path.format("a", "us-central1")) == genai.match_path(
+        path.format("b", "europe-west4")
+    )
+    assert genai.match_path("/v1/chat/completions") == "/v1/chat/completions"
 
 
 def test_indexes_are_built_once_per_directory(tmp_path):
