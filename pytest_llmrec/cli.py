@@ -23,34 +23,42 @@ JSON_HEADERS = {"content-type": "application/json"}
 def import_llama_stack(source: Path, destination: Path, shared: list[Path], verbose: bool) -> int:
     """Convert, report, and return the exit status: 1 if a differing file was left in place."""
     index = ForeignIndex.build(source)
-    store = Store(destination)
+    outcome, conflicts = _convert(index, [ForeignIndex.build(d) for d in shared], Store(destination), verbose)
+    _report(index, source, destination, outcome, conflicts)
+    return 1 if conflicts else 0
+
+
+def _convert(
+    index: ForeignIndex, shared: list[ForeignIndex], store: Store, verbose: bool
+) -> tuple[Counter[str], list[Path]]:
     outcome: Counter[str] = Counter()
     conflicts: list[Path] = []
-
-    def say(line: str) -> None:
-        if verbose:
-            print(line)
-
-    for entry, request, converted in convertible(index, [ForeignIndex.build(d) for d in shared]):
+    for entry, request, converted in convertible(index, shared):
         key = request_key(request.method, request.url, JSON_HEADERS, request.body, KeyOptions(request.scope))
         target = store.path_for(request.scope, key.digest, 1)
-        data = recording.dumps(recording.to_document(converted))
-        if target.exists():
-            same = target.read_bytes() == data
-            outcome["unchanged" if same else "conflict"] += 1
-            if not same:
-                conflicts.append(target)
-            say(f"{'unchanged' if same else 'CONFLICT '} {entry.path.name} -> {target}")
-            continue
-        store.write(target, converted, overwrite=False)
-        outcome["converted"] += 1
-        say(f"converted {entry.path.name} -> {target}")
-    merged = sum(len(entries) for entries in index.entries.values() if entries[0].is_model_list)
-    print(f"{source}: {len(index) + len(index.skipped) + len(index.shadowed)} files")
+        if not target.exists():
+            store.write(target, converted, overwrite=False)
+            verdict = "converted"
+        elif target.read_bytes() == recording.dumps(recording.to_document(converted)):
+            verdict = "unchanged"
+        else:
+            verdict = "conflict"
+            conflicts.append(target)
+        outcome[verdict] += 1
+        if verbose:
+            print(f"{verdict:9} {entry.path.name} -> {target}")
+    return outcome, conflicts
+
+
+def _report(
+    index: ForeignIndex, source: Path, destination: Path, outcome: Counter[str], conflicts: list[Path]
+) -> None:
+    indexed = [entry for entries in index.entries.values() for entry in entries]
+    print(f"{source}: {len(indexed) + len(index.skipped) + len(index.shadowed)} files")
     print(f"  converted:  {outcome['converted']} recording(s) written under {destination}")
     print(f"  unchanged:  {outcome['unchanged']} already there, identical")
-    print(f"  model lists: {merged} file(s) merged per test, as llama-stack merges them")
-    indexed = [entry for entries in index.entries.values() for entry in entries]
+    lists = sum(1 for entry in indexed if entry.is_model_list and entry.test_id is not None)
+    print(f"  model lists: {lists} file(s) merged per test, as llama-stack merges them")
     vertex = sum(1 for entry in indexed if entry.genai and entry.test_id is not None)
     if vertex:
         print(
@@ -69,7 +77,6 @@ def import_llama_stack(source: Path, destination: Path, shared: list[Path], verb
         print(f"  skipped:    {path.name}: sends the same request as {winner.name}")
     for path in conflicts:
         print(f"  CONFLICT:   {path} exists with different content; not overwritten", file=sys.stderr)
-    return 1 if conflicts else 0
 
 
 def main(argv: Sequence[str] | None = None) -> int:

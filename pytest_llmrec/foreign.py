@@ -6,10 +6,11 @@ indexed once per run by content: the request's path on the wire, its test id, an
 its normalised body. A lookup then compares a live request with the few files of
 the same path and test id.
 
-Three shapes exist. SDK-level files hold the SDK's keyword arguments as the body
+Four shapes exist. SDK-level files hold the SDK's keyword arguments as the body
 and SDK objects as the response. HTTP-level files hold a ``payload`` and plain JSON
 or raw SSE lines. ``models-*.json`` files each hold part of a model list, which
-llama-stack merges on replay.
+llama-stack merges on replay. google-genai files hold SDK arguments with no URL at
+all; ``genai.py`` finds the HTTP request they stand for.
 """
 
 from __future__ import annotations
@@ -114,11 +115,12 @@ def wire_path(document: dict[str, Any]) -> str:
 
 
 def _recorded_body(request: dict[str, Any]) -> Any:
+    """The JSON the SDK sent for the recorded arguments: ``extra_body`` merged in, ``extra_query``
+    moved to the URL."""
     body = request["payload"] if "payload" in request else request.get("body")
-    if isinstance(body, dict) and body.get("extra_body"):  # the SDK merges extra_body into the JSON
-        body = {**{k: v for k, v in body.items() if k != "extra_body"}, **body["extra_body"]}
-    elif isinstance(body, dict) and "extra_body" in body:
-        body = {k: v for k, v in body.items() if k != "extra_body"}
+    if isinstance(body, dict):
+        plain = {k: v for k, v in body.items() if k not in ("extra_body", "extra_query")}
+        body = {**plain, **(body.get("extra_body") or {})}
     return body or None
 
 
@@ -185,7 +187,10 @@ def find(
     scope: str,
     ignore: tuple[JsonPath, ...],
 ) -> tuple[Path, Recording] | None:
-    """The recording that answers a live request, from the first index that has one."""
+    """The recording that answers a live request, from the first index that has one.
+
+    A model list answers whatever its query: llama-stack keys them by path and test id alone.
+    """
     live = _digest(body, ignore, content_type)
     wire = genai.match_path(wire)
     test_id = _test_id(indexes, wire, scope)
@@ -309,8 +314,6 @@ def native_request(document: dict[str, Any], entry: Entry) -> NativeRequest:
     )
     reads = entry.is_model_list or entry.wire_path.endswith(("/api/ps", "/api/tags"))
     body = _recorded_body(request)
-    if isinstance(body, dict):
-        body = {k: v for k, v in body.items() if k != "extra_query"} or None
     return NativeRequest(
         method="GET" if reads else str(request.get("method") or "POST"),
         url=url,
