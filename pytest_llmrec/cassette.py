@@ -41,6 +41,7 @@ from pytest_llmrec.misses import explain_miss
 from pytest_llmrec.normalize import content_type_of
 from pytest_llmrec.recorder import Exchange, LLMRecorder
 from pytest_llmrec.recording import Recording, StoredRequest, request_body_for_storage
+from pytest_llmrec.scrub import Scrubber, SecretInRecordingError
 from pytest_llmrec.store import Store
 
 _PLAN_ATTRIBUTE = "_llmrec_plan"
@@ -75,7 +76,7 @@ class LLMCassette(Cassette):  # type: ignore[misc]
         self.refreshed = refreshed if refreshed is not None else set()
         self.foreign = foreign if foreign is not None else ForeignIndexes()
         self.nodeid = nodeid
-        self.store = Store(config.recordings_dir)
+        self.store = Store(config.recordings_dir, Scrubber(config.scrub_env_vars))
         self.key_options = KeyOptions(
             scope=config.scope,
             ignore=config.ignore,
@@ -162,13 +163,20 @@ class LLMCassette(Cassette):  # type: ignore[misc]
             self.recorder.recorded.append(plan.exchange)
 
     def flush(self) -> None:
-        """Write what was recorded: ``rewrite`` replaces files, the other modes never clobber one."""
+        """Write what was recorded: ``rewrite`` replaces files, the other modes never clobber one.
+
+        A recording refused for holding a secret does not stop the others; the first refusal is
+        raised once all are written.
+        """
         overwrite = self.config.mode is Mode.REWRITE
+        refused: list[SecretInRecordingError] = []
         for path, recording in self._pending:
-            if self.store.write(path, recording, overwrite=overwrite):
-                self.recorder.written.append(path)
-            else:
-                self.recorder.kept.append(path)
+            try:
+                written = self.store.write(path, recording, overwrite=overwrite)
+            except SecretInRecordingError as error:
+                refused.append(error)
+                continue
+            (self.recorder.written if written else self.recorder.kept).append(path)
             self.refreshed.add(path)
         self._pending.clear()
         for exchange in self._unfinished:
@@ -180,6 +188,8 @@ class LLMCassette(Cassette):  # type: ignore[misc]
                 stacklevel=2,
             )
         self._unfinished.clear()
+        if refused:
+            raise refused[0]
 
     # -- the VCR.py cassette interface its stubs call (requests, urllib3, aiohttp, ...) ----------
 

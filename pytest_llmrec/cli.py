@@ -15,6 +15,7 @@ from pathlib import Path
 from pytest_llmrec import recording
 from pytest_llmrec.foreign import ForeignIndex, convertible
 from pytest_llmrec.matching import KeyOptions, request_key
+from pytest_llmrec.scrub import SecretInRecordingError
 from pytest_llmrec.store import Store
 
 JSON_HEADERS = {"content-type": "application/json"}
@@ -37,8 +38,12 @@ def _convert(
         key = request_key(request.method, request.url, JSON_HEADERS, request.body, KeyOptions(request.scope))
         target = store.path_for(request.scope, key.digest, 1)
         if not target.exists():
-            store.write(target, converted, overwrite=False)
-            verdict = "converted"
+            try:
+                store.write(target, converted, overwrite=False)
+                verdict = "converted"
+            except SecretInRecordingError as error:
+                verdict = "refused"
+                print(f"  refused:    {entry.path.name}: {error}", file=sys.stderr)
         elif target.read_bytes() == recording.dumps(recording.to_document(converted)):
             verdict = "unchanged"
         else:
@@ -57,6 +62,8 @@ def _report(
     print(f"{source}: {len(indexed) + len(index.skipped) + len(index.shadowed)} files")
     print(f"  converted:  {outcome['converted']} recording(s) written under {destination}")
     print(f"  unchanged:  {outcome['unchanged']} already there, identical")
+    if outcome["refused"]:
+        print(f"  refused:    {outcome['refused']} holding what looks like a key (see above)")
     lists = sum(1 for entry in indexed if entry.is_model_list and entry.test_id is not None)
     print(f"  model lists: {lists} file(s) merged per test, as llama-stack merges them")
     vertex = sum(1 for entry in indexed if entry.genai and entry.test_id is not None)

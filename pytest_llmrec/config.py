@@ -15,6 +15,7 @@ from typing import Any
 
 from pytest_llmrec.errors import ConfigError
 from pytest_llmrec.normalize import JsonPath
+from pytest_llmrec.scrub import CREDENTIAL_ENV_VARS
 
 
 class Mode(str, enum.Enum):
@@ -106,6 +107,7 @@ class SessionOptions:
     ini_mode: Mode | None = None
     ini_recordings_dir: Path | None = None
     ini_shared_dirs: tuple[Path, ...] = ()
+    ini_scrub_env_vars: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -118,6 +120,7 @@ class RecordingConfig:
     ignore: tuple[JsonPath, ...] = ()
     match_host: bool = False
     shared_dirs: tuple[Path, ...] = ()  # read after recordings_dir, never written
+    scrub_env_vars: tuple[str, ...] = CREDENTIAL_ENV_VARS  # whose values never reach a recording
 
     @property
     def read_dirs(self) -> tuple[Path, ...]:
@@ -178,4 +181,5 @@ def resolve(
         ignore=tuple(JsonPath.parse(path) for path in dict.fromkeys(ignore)),
         match_host=_flag(match_host, "match_host", "the recording configuration"),
         shared_dirs=tuple(dict.fromkeys(shared_dirs)),
+        scrub_env_vars=tuple(dict.fromkeys(CREDENTIAL_ENV_VARS + session.ini_scrub_env_vars)),
     )

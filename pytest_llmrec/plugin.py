@@ -71,6 +71,13 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         type="paths",
         default=[],
     )
+    parser.addini(
+        "llm_scrub_env_vars",
+        "more environment variables whose values are scrubbed from recordings (OPENAI_API_KEY, "
+        "ANTHROPIC_API_KEY, AWS_SECRET_ACCESS_KEY and other known ones always are)",
+        type="args",
+        default=[],
+    )
 
 
 def _session_options(config: pytest.Config) -> SessionOptions:
@@ -88,6 +95,7 @@ def _session_options(config: pytest.Config) -> SessionOptions:
         ini_mode=parse_mode(ini_mode, "ini option llm_record_mode") if ini_mode else None,
         ini_recordings_dir=base / ini_dir if ini_dir else None,
         ini_shared_dirs=tuple(config.getini("llm_shared_recordings_dirs")),
+        ini_scrub_env_vars=tuple(config.getini("llm_scrub_env_vars")),
     )
 
 

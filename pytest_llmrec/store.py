@@ -15,6 +15,7 @@ from pathlib import Path
 
 from pytest_llmrec import recording
 from pytest_llmrec.recording import Recording
+from pytest_llmrec.scrub import Scrubber
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9_.\-\[\]=+,@]")
 MAX_PART = 80
@@ -42,8 +43,9 @@ def scope_folder(scope: str) -> Path:
 class Store:
     """One recordings directory."""
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, scrubber: Scrubber | None = None) -> None:
         self.root = root
+        self.scrubber = scrubber or Scrubber()
 
     def scope_dir(self, scope: str) -> Path:
         return self.root / scope_folder(scope)
@@ -74,10 +76,13 @@ class Store:
         """Write atomically (temporary file, then rename); never leaves a half-written file.
 
         Without ``overwrite`` an existing file is kept and False returned, even if another
-        process created it a moment ago.
+        process created it a moment ago. Credentials are scrubbed first; a document that still
+        looks like it holds a key raises SecretInRecordingError and nothing is written.
         """
+        document = self.scrubber.scrub(recording.to_document(rec))
+        self.scrubber.check(document, str(path))
+        data = recording.dumps(document)
         path.parent.mkdir(parents=True, exist_ok=True)
-        data = recording.dumps(recording.to_document(rec))
         fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
         tmp = Path(tmp_name)
         try:

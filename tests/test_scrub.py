@@ -1,0 +1,109 @@
+"""Secrets never reach disk: credential values scrubbed, key-shaped strings refused with their field."""
+
+from __future__ import annotations
+
+import textwrap
+
+import pytest
+
+from pytest_llmrec import codec
+from pytest_llmrec.recording import Recording, StoredRequest
+from pytest_llmrec.scrub import Scrubber, SecretInRecordingError
+from pytest_llmrec.store import Store
+
+PLANTED = "sk-proj-PLANTEDabcdefghijklmnopqrstuvwxyz0123456789"
+
+
+def recording(prompt: str, answer: str) -> Recording:
+    body = {"model": "m", "messages": [{"role": "user", "content": prompt}]}
+    return Recording(
+        "t",
+        StoredRequest("POST", "https://x/v1/chat/completions", body, "/v1/chat/completions"),
+        codec.StoredResponse(200, codec.JSON, {"answer": answer}),
+    )
+
+
+def test_credential_values_are_replaced_wherever_they_appear(tmp_path, monkeypatch):
+    monkeypatch.setenv("OPENAI_API_KEY", PLANTED)
+    monkeypatch.setenv("MY_SERVICE_TOKEN", "tok-0123456789")
+    path = tmp_path / "r.json"
+    store = Store(tmp_path, Scrubber(("OPENAI_API_KEY", "MY_SERVICE_TOKEN")))
+
+    store.write(path, recording(f"my key is {PLANTED}", "token tok-0123456789 seen"), overwrite=False)
+
+    text = path.read_text()
+    assert PLANTED not in text and "tok-0123456789" not in text
+    assert "my key is <OPENAI_API_KEY>" in text and "token <MY_SERVICE_TOKEN> seen" in text
+
+
+def test_short_values_are_not_treated_as_secrets(tmp_path, monkeypatch):
+    monkeypatch.setenv("OPENAI_API_KEY", "x")
+    Store(tmp_path).write(tmp_path / "r.json", recording("x marks the spot", "x"), overwrite=False)
+    assert "x marks the spot" in (tmp_path / "r.json").read_text()
+
+
+@pytest.mark.parametrize(
+    ("secret", "kind"),
+    [
+        (PLANTED, "an OpenAI key"),
+        ("AKIAABCDEFGHIJKLMNOP", "an AWS access key id"),
+        ("AIza" + "A" * 35, "a Google API key"),
+        ("hf_" + "a" * 34, "a Hugging Face token"),
+    ],
+)
+def test_a_key_that_no_variable_names_is_refused_with_its_field(tmp_path, monkeypatch, secret, kind):
+    monkeypatch.delenv("OPENAI_API_KEY", raising=False)
+    path = tmp_path / "r.json"
+    with pytest.raises(SecretInRecordingError) as refused:
+        Store(tmp_path).write(path, recording("hello", f"here: {secret}"), overwrite=False)
+    assert str(refused.value).startswith(
+        f"{path}: not written: response.body.answer holds what looks like {kind}"
+    )
+    assert not list(tmp_path.iterdir())  # not even a temporary file
+
+
+CHAT = textwrap.dedent(
+    """
+    import os
+    import openai, pytest
+
+    @pytest.mark.llm_recording
+    def test_chat():
+        client = openai.OpenAI(base_url=os.environ["LLMREC_TEST_BASE_URL"], max_retries=0,
+                               default_query={"key": os.environ["OPENAI_API_KEY"]})
+        client.chat.completions.create(model="m", messages=[{"role": "user", "content": os.environ["PROMPT"]}])
+    """
+)
+
+
+def test_planted_keys_in_header_query_body_and_response_never_reach_disk(inner, openai_server, monkeypatch):
+    monkeypatch.setenv("OPENAI_API_KEY", PLANTED)
+    monkeypatch.setenv("PROMPT", f"repeat {PLANTED}")  # the server echoes it back in its answer
+    inner.pytester.makepyfile(test_chat=CHAT)
+
+    inner.run("--llm-record=record-missing").assert_outcomes(passed=1)
+
+    sent = openai_server.requests[0]
+    assert sent.headers["authorization"] == f"Bearer {PLANTED}" and PLANTED in sent.path  # it was sent...
+    (text,) = (data.decode() for data in inner.recordings().values())
+    assert PLANTED not in text  # ...and is nowhere on disk
+    assert "repeat <OPENAI_API_KEY>" in text and "Echo: repeat <OPENAI_API_KEY>" in text
+
+
+def test_a_recording_holding_an_unknown_key_fails_the_test_and_is_not_written(
+    inner, openai_server, monkeypatch
+):
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-test")
+    monkeypatch.setenv("PROMPT", "AKIAABCDEFGHIJKLMNOP")
+    inner.pytester.makepyfile(test_chat=CHAT)
+
+    result = inner.run("--llm-record=record-missing")
+
+    result.assert_outcomes(passed=1, errors=1)
+    result.stdout.fnmatch_lines(
+        [
+            "*SecretInRecordingError: *.json: not written: request.body.messages[[]0[]].content holds what "
+            "looks like an AWS access key id*"
+        ]
+    )
+    assert not (inner.pytester.path / "recordings").exists() or not inner.recordings()
