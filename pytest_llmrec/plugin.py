@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 from collections.abc import Generator, Iterator
 from typing import Any
@@ -19,6 +20,7 @@ from pytest_llmrec.config import (
     resolve,
 )
 from pytest_llmrec.errors import ConfigError, LLMRecordingError
+from pytest_llmrec.guard import no_live_connections, resolve_hosts
 from pytest_llmrec.interception import intercepting
 from pytest_llmrec.recorder import LLMRecorder
 from pytest_llmrec.session import SessionState
@@ -62,7 +64,21 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         default=None,
         help="directory of recordings for every test (default: a recordings/ folder beside each test file).",
     )
+    group.addoption(
+        "--llm-allow-hosts",
+        dest="llm_allow_hosts",
+        metavar="HOSTS",
+        default=None,
+        help="comma-separated hosts that replaying tests may still connect to (default: none, "
+        "loopback included: a local Ollama is a provider too).",
+    )
     parser.addini("llm_record_mode", "default recording mode (see --llm-record)", default=None)
+    parser.addini(
+        "llm_allow_hosts",
+        "hosts replaying tests may connect to (see --llm-allow-hosts)",
+        type="args",
+        default=[],
+    )
     parser.addini("llm_recordings_dir", "recordings directory, relative to the ini file", default=None)
     parser.addini(
         "llm_shared_recordings_dirs",
@@ -110,7 +126,10 @@ def pytest_configure(config: pytest.Config) -> None:
         config.stash[session_options_key] = _session_options(config)
     except ConfigError as error:
         raise pytest.UsageError(f"{error}") from None
-    config.stash[state_key] = SessionState()
+    hosts = [h for h in (config.getoption("llm_allow_hosts") or "").split(",") if h.strip()]
+    config.stash[state_key] = SessionState(
+        allowed_hosts=resolve_hosts([h.strip() for h in hosts] + config.getini("llm_allow_hosts"))
+    )
 
 
 def _marker_kwargs(item: pytest.Item) -> dict[str, Any]:
@@ -187,11 +206,14 @@ def llm_recorder(
         raise pytest.UsageError(f"{item.nodeid}: {error}") from None
     state = request.config.stash[state_key]
     cassette = LLMCassette(config, item.nodeid, refreshed=state.refreshed, foreign=state.foreign)
-    with pytest.MonkeyPatch.context() as env, intercepting(cassette):
+    with contextlib.ExitStack() as stack:
+        stack.enter_context(intercepting(cassette))
         if config.mode is Mode.REPLAY:
+            env = stack.enter_context(pytest.MonkeyPatch.context())
             for name in PLACEHOLDER_KEYS:  # SDKs refuse to start without a key; replay needs none
                 if not os.environ.get(name):
                     env.setenv(name, PLACEHOLDER_KEY)
+            stack.enter_context(no_live_connections(state.allowed_hosts, item.nodeid))
         yield cassette.recorder
     cassette.flush()
     passed = not item.stash.get(call_failed_key, True)

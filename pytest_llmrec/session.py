@@ -27,6 +27,7 @@ class SessionState:
     refreshed: set[Path] = field(default_factory=set)  # files (re)written in this run
     tests_per_scope: Counter[str] = field(default_factory=Counter)
     foreign: ForeignIndexes = field(default_factory=ForeignIndexes)  # llama-stack files, indexed once
+    allowed_hosts: frozenset[str] = frozenset()  # replaying tests may connect to these
     _rewritten: dict[tuple[Path, str], set[str]] = field(default_factory=lambda: defaultdict(set))
 
     def add(self, recorder: LLMRecorder, nodeid: str, passed: bool) -> None:
