@@ -20,6 +20,7 @@ from http import HTTPStatus
 from pathlib import Path
 from typing import Any
 
+import orjson
 from vcr.cassette import Cassette
 from vcr.matchers import method as method_matcher
 from vcr.matchers import path as path_matcher
@@ -37,8 +38,8 @@ from pytest_llmrec.matching import (
     request_key,
     split_url,
 )
-from pytest_llmrec.misses import explain_miss
-from pytest_llmrec.normalize import content_type_of
+from pytest_llmrec.misses import Candidate, explain_miss
+from pytest_llmrec.normalize import content_type_of, normalize_body
 from pytest_llmrec.recorder import Exchange, LLMRecorder
 from pytest_llmrec.recording import Recording, StoredRequest, request_body_for_storage
 from pytest_llmrec.scrub import Scrubber, SecretInRecordingError
@@ -116,7 +117,10 @@ class LLMCassette(Cassette):  # type: ignore[misc]
             earlier = sum(
                 self.store.path_for(self.config.scope, key.digest, n).exists() for n in range(1, occurrence)
             )
-            raise RecordingMissError(explain_miss(self.recorder, self.nodeid, key, occurrence, earlier))
+            candidates = self._candidates()
+            raise RecordingMissError(
+                explain_miss(self.recorder, self.nodeid, key, occurrence, earlier, candidates)
+            )
         self.recorder.sent.append(exchange)
         if not mode.records:
             return Plan(exchange, key, None, None)
@@ -145,6 +149,16 @@ class LLMCassette(Cassette):  # type: ignore[misc]
         return foreign.find(
             indexes, wire, body, content_type_of(headers), self.config.scope, self.config.ignore
         )
+
+    def _candidates(self) -> list[Candidate]:
+        """The scope's own recordings, their bodies normalised as keys see them (only read on a miss)."""
+        candidates = []
+        for path, recording in self.store.scope_recordings(self.config.scope):
+            request = recording.request
+            raw = orjson.dumps(request.body) if request.body is not None else None
+            body = normalize_body(raw, "application/json", self.config.ignore)
+            candidates.append(Candidate(path, request.method, request.endpoint, body))
+        return candidates
 
     def record(self, plan: Plan, status: int, headers: Iterable[tuple[str, str]], body: bytes) -> None:
         """Keep a live response for writing when the test ends."""

@@ -1,17 +1,91 @@
-"""The message a user reads when a request has no recording."""
+"""The message a user reads when a request has no recording: what was asked, what is close, how to record.
+
+The nearest recordings of the scope are shown with a field-level diff of their request
+bodies (recorded -> live), so a changed prompt or temperature is visible at a glance.
+"""
 
 from __future__ import annotations
 
 import shlex
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from pytest_llmrec.matching import RequestKey
 from pytest_llmrec.recorder import LLMRecorder
 
 BODY_PREVIEW = 600
+VALUE_PREVIEW = 60
+NEAREST = 3
+DIFF_LINES = 8
+ABSENT = "(absent)"
 
 
-def explain_miss(recorder: LLMRecorder, nodeid: str, key: RequestKey, occurrence: int, recorded: int) -> str:
+@dataclass(frozen=True)
+class Candidate:
+    """A recording of the same scope, with the request it answers, normalised like the live one."""
+
+    path: Path
+    method: str
+    path_on_wire: str
+    body: Any
+
+
+def _short(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= VALUE_PREVIEW else text[: VALUE_PREVIEW - 4] + " ..."
+
+
+def field_diff(recorded: Any, live: Any, path: str = "") -> list[str]:
+    """``path: recorded -> live`` for every field that differs, deepest first found."""
+    if isinstance(recorded, dict) and isinstance(live, dict):
+        lines = []
+        for key in sorted(recorded.keys() | live.keys(), key=str):
+            inner = f"{path}.{key}" if path else str(key)
+            if key not in live:
+                lines.append(f"{inner}: {_short(recorded[key])} -> {ABSENT}")
+            elif key not in recorded:
+                lines.append(f"{inner}: {ABSENT} -> {_short(live[key])}")
+            else:
+                lines += field_diff(recorded[key], live[key], inner)
+        return lines
+    if isinstance(recorded, list) and isinstance(live, list):
+        lines = []
+        for index in range(max(len(recorded), len(live))):
+            inner = f"{path}[{index}]"
+            if index >= len(live):
+                lines.append(f"{inner}: {_short(recorded[index])} -> {ABSENT}")
+            elif index >= len(recorded):
+                lines.append(f"{inner}: {ABSENT} -> {_short(live[index])}")
+            else:
+                lines += field_diff(recorded[index], live[index], inner)
+        return lines
+    return [] if recorded == live else [f"{path or '<body>'}: {_short(recorded)} -> {_short(live)}"]
+
+
+def _nearest(candidates: list[Candidate], canonical: dict[str, Any]) -> list[tuple[Candidate, list[str]]]:
+    scored = []
+    for candidate in candidates:
+        lines = field_diff(candidate.body, canonical.get("body"))
+        if (candidate.method, candidate.path_on_wire) != (canonical["method"], canonical["path"]):
+            lines.insert(
+                0,
+                f"request: {candidate.method} {candidate.path_on_wire} -> "
+                f"{canonical['method']} {canonical['path']}",
+            )
+        scored.append((len(lines), str(candidate.path), candidate, lines))
+    scored.sort(key=lambda item: (item[0], item[1]))
+    return [(candidate, lines) for _, _, candidate, lines in scored[:NEAREST]]
+
+
+def explain_miss(
+    recorder: LLMRecorder,
+    nodeid: str,
+    key: RequestKey,
+    occurrence: int,
+    recorded: int,
+    candidates: list[Candidate],
+) -> str:
     canonical: dict[str, Any] = key.canonical
     body = canonical.get("body")
     model = body.get("model") if isinstance(body, dict) else None
@@ -24,14 +98,22 @@ def explain_miss(recorder: LLMRecorder, nodeid: str, key: RequestKey, occurrence
     else:
         reason = "no recording matches this request"
     config = recorder.config
-    return "\n".join(
-        [
-            f"pytest-llmrec: {what}: {reason} (mode {config.mode.value!r}).",
-            f"  test:            {nodeid}",
-            f"  scope:           {config.scope}",
-            f"  recordings dir:  {config.recordings_dir}",
-            f"  looked for:      {key.digest}" + (f" (occurrence {occurrence})" if occurrence > 1 else ""),
-            f"  request body:    {body_text}",
-            f"  to record it:    pytest --llm-record=record-missing {shlex.quote(nodeid)}",
-        ]
-    )
+    lines = [
+        f"pytest-llmrec: {what}: {reason} (mode {config.mode.value!r}).",
+        f"  test:            {nodeid}",
+        f"  scope:           {config.scope}",
+        f"  recordings dir:  {config.recordings_dir}",
+        f"  looked for:      {key.digest}" + (f" (occurrence {occurrence})" if occurrence > 1 else ""),
+        f"  request body:    {body_text}",
+    ]
+    nearest = _nearest(candidates, canonical)
+    if nearest:
+        lines.append(f"  nearest recordings in this scope ({len(candidates)} in all), recorded -> live:")
+    for candidate, diff in nearest:
+        lines.append(f"    {candidate.path.name}:")
+        shown = diff[:DIFF_LINES] or ["(same body: an earlier call already used this recording)"]
+        lines += [f"      {line}" for line in shown]
+        if len(diff) > DIFF_LINES:
+            lines.append(f"      ... and {len(diff) - DIFF_LINES} more")
+    lines.append(f"  to record it:    pytest --llm-record=record-missing {shlex.quote(nodeid)}")
+    return "\n".join(lines)

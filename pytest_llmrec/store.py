@@ -7,6 +7,7 @@ the directory except ``rewrite``'s clean-up of a scope it re-recorded.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import re
@@ -14,6 +15,7 @@ import tempfile
 from pathlib import Path
 
 from pytest_llmrec import recording
+from pytest_llmrec.errors import RecordingFileError
 from pytest_llmrec.recording import Recording
 from pytest_llmrec.scrub import Scrubber
 
@@ -61,6 +63,17 @@ class Store:
         except FileNotFoundError:
             return None
         return recording.loads(data, path)
+
+    def scope_recordings(self, scope: str) -> list[tuple[Path, Recording]]:
+        """Every readable recording of a scope (a broken one is left to the lookup that needs it)."""
+        folder = self.scope_dir(scope)
+        found = []
+        for path in sorted(folder.glob("*.json")) if folder.is_dir() else []:
+            with contextlib.suppress(RecordingFileError):
+                rec = self.read(path)
+                if rec is not None:
+                    found.append((path, rec))
+        return found
 
     def prune(self, scope: str, keep: set[Path]) -> list[Path]:
         """Delete the scope's recordings that are not in ``keep``; returns what was deleted."""

@@ -250,19 +250,28 @@ IGNORED_METADATA = textwrap.dedent(
 
 
 @pytest.mark.parametrize(
-    ("replayed_body", "outcome"),
+    ("replayed_body", "outcome", "diff"),
     [
-        ('{"messages": [{"role": "user", "content": "hi"}], "model": "m", "metadata": {"run": 2}}', "passed"),
-        ('{"model": "m", "messages": [{"content": "hi", "role": "user"}]}', "passed"),
-        ('{"model": "m", "messages": [{"content": "hi", "role": "user"}], "temperature": 1.0}', "failed"),
+        (
+            '{"messages": [{"role": "user", "content": "hi"}], "model": "m", "metadata": {"run": 2}}',
+            "passed",
+            "",
+        ),
+        ('{"model": "m", "messages": [{"content": "hi", "role": "user"}]}', "passed", ""),
+        (
+            '{"model": "m", "messages": [{"content": "hi", "role": "user"}], "temperature": 1.0}',
+            "failed",
+            "temperature: (absent) -> 1",
+        ),
         (
             '{"model": "m", "messages": [{"role": "user", "content": "hello"}], "metadata": {"run": 1}}',
             "failed",
+            "messages[0].content: 'hi' -> 'hello'",
         ),
     ],
     ids=["metadata-ignored", "key-order", "new-field", "prompt-differs"],
 )
-def test_what_makes_a_request_match(inner, monkeypatch, replayed_body, outcome):
+def test_what_makes_a_request_match(inner, monkeypatch, replayed_body, outcome, diff):
     inner.pytester.makepyfile(test_match=IGNORED_METADATA)
     monkeypatch.setenv(
         "BODY", '{"model": "m", "messages": [{"role": "user", "content": "hi"}], "metadata": {"run": 1}}'
@@ -274,7 +283,14 @@ def test_what_makes_a_request_match(inner, monkeypatch, replayed_body, outcome):
 
     result.assert_outcomes(**{outcome: 1})
     if outcome == "failed":
-        result.stdout.fnmatch_lines(["*POST /v1/chat/completions (model 'm'): no recording matches*"])
+        result.stdout.fnmatch_lines(
+            [
+                "*POST /v1/chat/completions (model 'm'): no recording matches*",
+                "*nearest recordings in this scope (1 in all), recorded -> live:",
+                "*.json:",
+                f"      {diff}",
+            ]
+        )
 
 
 def test_identical_requests_replay_their_recordings_in_order(inner, openai_server):
