@@ -176,6 +176,12 @@ class LLMCassette(Cassette):  # type: ignore[misc]
             self._pending.append((plan.exchange.path, recording))
             self.recorder.recorded.append(plan.exchange)
 
+    def discard(self) -> None:
+        """Drop what was recorded: the test failed and its recordings are not to be saved."""
+        self.recorder.discarded += [path for path, _ in self._pending]
+        self._pending.clear()
+        self._unfinished.clear()
+
     def flush(self) -> None:
         """Write what was recorded: ``rewrite`` replaces files, the other modes never clobber one.
 

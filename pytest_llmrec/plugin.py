@@ -72,7 +72,15 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="comma-separated hosts that replaying tests may still connect to (default: none, "
         "loopback included: a local Ollama is a provider too).",
     )
+    group.addoption(
+        "--llm-record-on-failure",
+        dest="llm_record_on_failure",
+        choices=("yes", "no"),
+        default=None,
+        help="save the recordings of a test that failed (default: yes; ini llm_record_on_failure).",
+    )
     parser.addini("llm_record_mode", "default recording mode (see --llm-record)", default=None)
+    parser.addini("llm_record_on_failure", "save the recordings of failed tests: yes or no", default="yes")
     parser.addini(
         "llm_allow_hosts",
         "hosts replaying tests may connect to (see --llm-allow-hosts)",
@@ -215,8 +223,11 @@ def llm_recorder(
                     env.setenv(name, PLACEHOLDER_KEY)
             stack.enter_context(no_live_connections(state.allowed_hosts, item.nodeid))
         yield cassette.recorder
-    cassette.flush()
     passed = not item.stash.get(call_failed_key, True)
+    if passed or _record_on_failure(request.config):
+        cassette.flush()
+    else:
+        cassette.discard()
     state.add(cassette.recorder, item.nodeid, passed)
     if cassette.recorder.missed and passed:
         missed = "; ".join(f"{e.method} {e.url}" for e in cassette.recorder.missed)
@@ -227,6 +238,13 @@ def llm_recorder(
         )
 
 
+def _record_on_failure(config: pytest.Config) -> bool:
+    value = config.getoption("llm_record_on_failure") or str(config.getini("llm_record_on_failure"))
+    if value not in ("yes", "no"):
+        raise pytest.UsageError(f"llm_record_on_failure must be yes or no, not {value!r}")
+    return value == "yes"
+
+
 @pytest.fixture(autouse=True)
 def _llm_recording_marker(request: pytest.FixtureRequest) -> None:
     """Tests with the marker get recording without asking for the fixture."""
@@ -235,7 +253,19 @@ def _llm_recording_marker(request: pytest.FixtureRequest) -> None:
 
 
 def pytest_sessionfinish(session: pytest.Session) -> None:
-    session.config.stash[state_key].prune_rewritten_scopes()
+    state = session.config.stash[state_key]
+    state.prune_rewritten_scopes()
+    workeroutput = getattr(session.config, "workeroutput", None)
+    if workeroutput is not None:  # a pytest-xdist worker: the controller prints the summary
+        workeroutput["llmrec"] = state.totals()
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node: Any, error: Any) -> None:
+    """pytest-xdist: add a finished worker's totals to the controller's."""
+    totals = getattr(node, "workeroutput", {}).get("llmrec")
+    if totals is not None:
+        node.config.stash[state_key].merge(totals)
 
 
 def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
@@ -248,4 +278,6 @@ def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> Non
     )
     if state.deleted:
         line += f", {len(state.deleted)} stale file(s) deleted"
+    if state.discarded:
+        line += f", {state.discarded} recording(s) of failed tests not saved"
     terminalreporter.write_line(line)

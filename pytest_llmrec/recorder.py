@@ -30,6 +30,7 @@ class LLMRecorder:
     missed: list[Exchange] = field(default_factory=list)
     written: list[Path] = field(default_factory=list)
     kept: list[Path] = field(default_factory=list)
+    discarded: list[Path] = field(default_factory=list)
 
     @property
     def mode(self) -> str:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from pytest_llmrec.config import Mode
 from pytest_llmrec.foreign import ForeignIndexes
@@ -22,6 +23,7 @@ class SessionState:
     replayed: int = 0
     sent: int = 0
     recorded: int = 0
+    discarded: int = 0  # recordings of failed tests not saved (--llm-record-on-failure=no)
     written: list[Path] = field(default_factory=list)
     deleted: list[Path] = field(default_factory=list)
     refreshed: set[Path] = field(default_factory=set)  # files (re)written in this run
@@ -31,6 +33,7 @@ class SessionState:
     _rewritten: dict[tuple[Path, str], set[str]] = field(default_factory=lambda: defaultdict(set))
 
     def add(self, recorder: LLMRecorder, nodeid: str, passed: bool) -> None:
+        self.discarded += len(recorder.discarded)
         self.replayed += len(recorder.replayed)
         self.sent += len(recorder.sent)
         self.recorded += len(recorder.recorded)
@@ -38,6 +41,26 @@ class SessionState:
         config = recorder.config
         if config.mode is Mode.REWRITE and passed:
             self._rewritten[(config.recordings_dir, config.scope)].add(nodeid)
+
+    def totals(self) -> dict[str, Any]:
+        """What a pytest-xdist worker sends its controller (plain data, it crosses processes)."""
+        return {
+            "replayed": self.replayed,
+            "sent": self.sent,
+            "recorded": self.recorded,
+            "discarded": self.discarded,
+            "written": [str(path) for path in self.written],
+            "deleted": [str(path) for path in self.deleted],
+        }
+
+    def merge(self, totals: dict[str, Any]) -> None:
+        """Add a worker's totals, so the controller's summary covers the whole run."""
+        self.replayed += totals["replayed"]
+        self.sent += totals["sent"]
+        self.recorded += totals["recorded"]
+        self.discarded += totals["discarded"]
+        self.written += [Path(path) for path in totals["written"]]
+        self.deleted += [Path(path) for path in totals["deleted"]]
 
     def prune_rewritten_scopes(self) -> None:
         """Delete stale files of every scope that all of its tests rewrote in this run."""
