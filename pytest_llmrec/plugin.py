@@ -123,6 +123,13 @@ def _session_options(config: pytest.Config) -> SessionOptions:
     )
 
 
+def _record_on_failure(config: pytest.Config) -> bool:
+    value = config.getoption("llm_record_on_failure") or str(config.getini("llm_record_on_failure"))
+    if value not in ("yes", "no"):
+        raise pytest.UsageError(f"llm_record_on_failure must be yes or no, not {value!r}")
+    return value == "yes"
+
+
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers",
@@ -136,7 +143,8 @@ def pytest_configure(config: pytest.Config) -> None:
         raise pytest.UsageError(f"{error}") from None
     hosts = [h for h in (config.getoption("llm_allow_hosts") or "").split(",") if h.strip()]
     config.stash[state_key] = SessionState(
-        allowed_hosts=resolve_hosts([h.strip() for h in hosts] + config.getini("llm_allow_hosts"))
+        allowed_hosts=resolve_hosts([h.strip() for h in hosts] + config.getini("llm_allow_hosts")),
+        record_on_failure=_record_on_failure(config),
     )
 
 
@@ -224,7 +232,7 @@ def llm_recorder(
             stack.enter_context(no_live_connections(state.allowed_hosts, item.nodeid))
         yield cassette.recorder
     passed = not item.stash.get(call_failed_key, True)
-    if passed or _record_on_failure(request.config):
+    if passed or state.record_on_failure:
         cassette.flush()
     else:
         cassette.discard()
@@ -236,13 +244,6 @@ def llm_recorder(
             f"error and passed: {missed}. Record with: pytest --llm-record=record-missing {item.nodeid}",
             pytrace=False,
         )
-
-
-def _record_on_failure(config: pytest.Config) -> bool:
-    value = config.getoption("llm_record_on_failure") or str(config.getini("llm_record_on_failure"))
-    if value not in ("yes", "no"):
-        raise pytest.UsageError(f"llm_record_on_failure must be yes or no, not {value!r}")
-    return value == "yes"
 
 
 @pytest.fixture(autouse=True)

@@ -30,6 +30,7 @@ class SessionState:
     tests_per_scope: Counter[str] = field(default_factory=Counter)
     foreign: ForeignIndexes = field(default_factory=ForeignIndexes)  # llama-stack files, indexed once
     allowed_hosts: frozenset[str] = frozenset()  # replaying tests may connect to these
+    record_on_failure: bool = True
     _rewritten: dict[tuple[Path, str], set[str]] = field(default_factory=lambda: defaultdict(set))
 
     def add(self, recorder: LLMRecorder, nodeid: str, passed: bool) -> None:
