@@ -8,6 +8,7 @@ New recordings are kept in memory and written when the test ends (``flush``).
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import functools
 import importlib.util
@@ -111,6 +112,7 @@ class LLMCassette(Cassette):  # type: ignore[misc]
         if found is not None:
             source, recording = found
             self.recorder.replayed.append(dataclasses.replace(exchange, path=source))
+            self.recorder.tokens_replayed += payloads.tokens_used(recording.response.body)
             return Plan(exchange, key, None, recording)
         if mode is Mode.REPLAY:
             self.recorder.missed.append(exchange)
@@ -161,11 +163,15 @@ class LLMCassette(Cassette):  # type: ignore[misc]
         return candidates
 
     def record(self, plan: Plan, status: int, headers: Iterable[tuple[str, str]], body: bytes) -> None:
-        """Keep a live response for writing when the test ends."""
-        if plan.request is None:
+        """Count the tokens a live response spent, and keep it for writing when the test ends."""
+        if plan.request is None:  # live mode: measured, never stored
+            with contextlib.suppress(ValueError):  # an encoding we cannot read: no count
+                response = codec.encode_response(status, headers, body, stable_id=None)
+                self.recorder.tokens_live += payloads.tokens_used(response.body)
             return
         stable_id = payloads.stable_id(plan.key.digest, plan.exchange.occurrence)
         response = codec.encode_response(status, headers, body, stable_id)
+        self.recorder.tokens_live += payloads.tokens_used(response.body)
         recording = Recording(
             scope=self.config.scope,
             request=plan.request,

@@ -129,7 +129,7 @@ def sync_handler(cassette: LLMCassette, real: Callable[..., Any], httpx: ModuleT
         if plan.replay is not None:
             return _replayed(httpx, plan.replay)
         response = real(transport, request)
-        if plan.record:
+        if plan.replay is None:  # recorded, or measured for the tokens it spent
             response.stream = _stream_classes(httpx).tee(
                 response.stream, _on_complete(cassette, plan, response)
             )
@@ -145,7 +145,7 @@ def async_handler(cassette: LLMCassette, real: Callable[..., Any], httpx: Module
         if plan.replay is not None:
             return _replayed(httpx, plan.replay)
         response = await real(transport, request)
-        if plan.record:
+        if plan.replay is None:  # recorded, or measured for the tokens it spent
             tee = _stream_classes(httpx).async_tee
             response.stream = tee(response.stream, _on_complete(cassette, plan, response))
         return response

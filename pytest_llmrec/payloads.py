@@ -89,3 +89,32 @@ def normalize_volatile(value: Any, replacement_id: str | None) -> Any:
     if "created" in data:
         data["created"] = 0
     return typed(value[TYPE_KEY], data)
+
+
+def tokens_used(body: Any) -> int:
+    """Tokens a response reports in its ``usage`` (OpenAI's or Anthropic's field names), 0 if none.
+
+    A stream reports usage in some of its events: input counts once, output grows, so the
+    largest of each is taken.
+    """
+    prompt = completion = total = 0
+    for item in body if isinstance(body, list) else [body]:
+        data = from_typed(item)
+        data = data.get("data", data) if isinstance(data, dict) and "event" in data else data
+        usage = data.get("usage") if isinstance(data, dict) else None
+        if isinstance(data, dict) and not isinstance(usage, dict) and isinstance(data.get("message"), dict):
+            usage = data["message"].get("usage")  # Anthropic's message_start event
+        if not isinstance(usage, dict):
+            continue
+        prompt = max(prompt, _count(usage, "prompt_tokens", "input_tokens"))
+        completion = max(completion, _count(usage, "completion_tokens", "output_tokens"))
+        total = max(total, _count(usage, "total_tokens"))
+    return max(total, prompt + completion)
+
+
+def _count(usage: dict[str, Any], *names: str) -> int:
+    for name in names:
+        value = usage.get(name)
+        if isinstance(value, int) and not isinstance(value, bool):
+            return value
+    return 0

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import json
 import os
 from collections.abc import Generator, Iterator
 from typing import Any
@@ -63,6 +64,13 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         metavar="PATH",
         default=None,
         help="directory of recordings for every test (default: a recordings/ folder beside each test file).",
+    )
+    group.addoption(
+        "--llm-report",
+        dest="llm_report",
+        metavar="PATH",
+        default=None,
+        help="write the run's totals (replayed, sent, recorded, missed, tokens, files written) as JSON.",
     )
     group.addoption(
         "--llm-allow-hosts",
@@ -259,6 +267,12 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
     workeroutput = getattr(session.config, "workeroutput", None)
     if workeroutput is not None:  # a pytest-xdist worker: the controller prints the summary
         workeroutput["llmrec"] = state.totals()
+        return
+    report = session.config.getoption("llm_report")
+    if report:
+        path = session.config.invocation_params.dir / report
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(state.totals(), indent=2, sort_keys=True) + "\n")
 
 
 @pytest.hookimpl(optionalhook=True)
@@ -281,4 +295,5 @@ def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> Non
         line += f", {len(state.deleted)} stale file(s) deleted"
     if state.discarded:
         line += f", {state.discarded} recording(s) of failed tests not saved"
+    line += f"; tokens: {state.tokens_replayed} replayed, {state.tokens_live} spent live"
     terminalreporter.write_line(line)

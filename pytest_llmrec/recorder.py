@@ -31,6 +31,8 @@ class LLMRecorder:
     written: list[Path] = field(default_factory=list)
     kept: list[Path] = field(default_factory=list)
     discarded: list[Path] = field(default_factory=list)
+    tokens_replayed: int = 0  # what the replayed responses report in their usage
+    tokens_live: int = 0  # what the responses fetched live report: what this test spent
 
     @property
     def mode(self) -> str:

@@ -24,6 +24,9 @@ class SessionState:
     sent: int = 0
     recorded: int = 0
     discarded: int = 0  # recordings of failed tests not saved (--llm-record-on-failure=no)
+    missed: int = 0
+    tokens_replayed: int = 0
+    tokens_live: int = 0
     written: list[Path] = field(default_factory=list)
     deleted: list[Path] = field(default_factory=list)
     refreshed: set[Path] = field(default_factory=set)  # files (re)written in this run
@@ -35,6 +38,9 @@ class SessionState:
 
     def add(self, recorder: LLMRecorder, nodeid: str, passed: bool) -> None:
         self.discarded += len(recorder.discarded)
+        self.missed += len(recorder.missed)
+        self.tokens_replayed += recorder.tokens_replayed
+        self.tokens_live += recorder.tokens_live
         self.replayed += len(recorder.replayed)
         self.sent += len(recorder.sent)
         self.recorded += len(recorder.recorded)
@@ -50,6 +56,8 @@ class SessionState:
             "sent": self.sent,
             "recorded": self.recorded,
             "discarded": self.discarded,
+            "missed": self.missed,
+            "tokens": {"replayed": self.tokens_replayed, "live": self.tokens_live},
             "written": [str(path) for path in self.written],
             "deleted": [str(path) for path in self.deleted],
         }
@@ -60,6 +68,9 @@ class SessionState:
         self.sent += totals["sent"]
         self.recorded += totals["recorded"]
         self.discarded += totals["discarded"]
+        self.missed += totals["missed"]
+        self.tokens_replayed += totals["tokens"]["replayed"]
+        self.tokens_live += totals["tokens"]["live"]
         self.written += [Path(path) for path in totals["written"]]
         self.deleted += [Path(path) for path in totals["deleted"]]
 

@@ -205,6 +205,8 @@ def test_live_mode_calls_the_server_and_writes_nothing(suite, openai_server):
     result.assert_outcomes(passed=SUITE_TESTS)
     assert len(openai_server.requests) == SUITE_REQUESTS
     assert not (suite.pytester.path / "recordings").exists()
+    spent = int(result.stdout.str().split("replayed, ")[-1].split(" spent live")[0])
+    assert spent > 0  # measured from the responses' usage, though nothing was recorded
     assert all(i.startswith(("chatcmpl-", "cmpl-")) for i in ids_of(suite.results()["sync_stream"]))
 
 

@@ -82,3 +82,33 @@ def test_a_failed_tests_recordings_are_kept_unless_told_otherwise(inner, openai_
     assert len(inner.recordings() if (inner.pytester.path / "recordings").exists() else {}) == saved
     if not saved:
         assert "1 recording(s) of failed tests not saved" in result.stdout.str()
+
+
+def test_the_report_counts_requests_and_tokens_alike_with_and_without_workers(inner, openai_server):
+    inner.pytester.makepyfile(test_many=MANY.replace("range(200)", "range(6)"))
+    recorded = inner.run("--llm-record=record-missing", "--llm-report=out/report.json")
+    recorded.assert_outcomes(passed=6)
+    # The server counts words: "question n" is 2 prompt tokens, "Echo: question n" 3 completion tokens.
+    assert "tokens: 0 replayed, 30 spent live" in recorded.stdout.str()
+    live = json.loads((inner.pytester.path / "out" / "report.json").read_text())
+    assert (live["sent"], live["recorded"], live["tokens"], len(live["written"])) == (
+        6,
+        6,
+        {"live": 30, "replayed": 0},
+        6,
+    )
+
+    replayed = inner.run("-n", "2", "--llm-report=out/replay.json")
+
+    replayed.assert_outcomes(passed=6)
+    report = json.loads((inner.pytester.path / "out" / "replay.json").read_text())
+    assert (report["replayed"], report["sent"], report["missed"], report["tokens"]) == (
+        6,
+        0,
+        0,
+        {"live": 0, "replayed": 30},
+    )
+    assert (
+        "llmrec: 6 replayed, 0 sent live, 0 recorded, 0 file(s) written; tokens: 30 replayed, 0 spent live"
+        in (replayed.stdout.str())
+    )
