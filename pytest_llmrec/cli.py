@@ -2,6 +2,7 @@
 
 ``llmrec import SRC DEST`` converts a directory of llama-stack recordings into this
 plugin's layout. It refuses to overwrite a file whose content differs.
+``llmrec scan [PATH...]`` exits 1 if a recording holds something shaped like a key.
 """
 
 from __future__ import annotations
@@ -12,10 +13,12 @@ from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
 
+import orjson
+
 from pytest_llmrec import recording
 from pytest_llmrec.foreign import ForeignIndex, convertible
 from pytest_llmrec.matching import KeyOptions, request_key
-from pytest_llmrec.scrub import SecretInRecordingError
+from pytest_llmrec.scrub import Scrubber, SecretInRecordingError
 from pytest_llmrec.store import Store
 
 JSON_HEADERS = {"content-type": "application/json"}
@@ -86,6 +89,27 @@ def _report(
         print(f"  CONFLICT:   {path} exists with different content; not overwritten", file=sys.stderr)
 
 
+def scan(paths: list[Path]) -> int:
+    """Check recordings for secrets: 1 if any holds something shaped like a key (for pre-commit and CI)."""
+    scrubber = Scrubber()
+    files = [p for path in paths for p in (sorted(path.rglob("*.json")) if path.is_dir() else [path])]
+    leaks = 0
+    for path in files:
+        try:
+            document = orjson.loads(path.read_bytes())
+        except (OSError, orjson.JSONDecodeError) as error:
+            print(f"{path}: cannot read: {error}", file=sys.stderr)
+            leaks += 1
+            continue
+        try:
+            scrubber.check(document, str(path))
+        except SecretInRecordingError as error:
+            print(str(error).replace(": not written:", ":"), file=sys.stderr)
+            leaks += 1
+    print(f"llmrec scan: {len(files)} file(s), {leaks} with a secret or unreadable")
+    return 1 if leaks else 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="llmrec", description=__doc__.split("\n\n")[0])
     commands = parser.add_subparsers(dest="command", required=True)
@@ -101,7 +125,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         "common/recordings); repeatable",
     )
     convert.add_argument("-v", "--verbose", action="store_true", help="list every file")
+    check = commands.add_parser("scan", help="exit 1 if a recording holds something shaped like a key")
+    check.add_argument("paths", type=Path, nargs="*", default=[Path(".")], help="files or directories")
     args = parser.parse_args(argv)
+    if args.command == "scan":
+        return scan(args.paths)
     if not args.source.is_dir():
         parser.error(f"{args.source} is not a directory")
     return import_llama_stack(args.source, args.destination, args.shared_dir, args.verbose)
