@@ -25,6 +25,7 @@ from pytest_llmrec.guard import no_live_connections, resolve_hosts
 from pytest_llmrec.interception import intercepting
 from pytest_llmrec.recorder import LLMRecorder
 from pytest_llmrec.session import SessionState
+from pytest_llmrec.unused import ACTIONS
 
 ENV_MODE = "LLMREC_RECORD_MODE"
 PLACEHOLDER_KEYS = ("OPENAI_API_KEY",)
@@ -34,6 +35,7 @@ PLACEHOLDER_KEY = "sk-llmrec-replay-needs-no-key"
 session_options_key = pytest.StashKey[SessionOptions]()
 state_key = pytest.StashKey[SessionState]()
 call_failed_key = pytest.StashKey[bool]()
+call_ran_key = pytest.StashKey[bool]()
 
 
 def _mode_argument(value: str) -> Mode:
@@ -73,6 +75,14 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="write the run's totals (replayed, sent, recorded, missed, tokens, files written) as JSON.",
     )
     group.addoption(
+        "--llm-unused",
+        dest="llm_unused",
+        choices=ACTIONS,
+        default=None,
+        help="what to do with recordings no test used, once a run exercised their whole directory: "
+        "warn (default), fail, or prune (delete them). Ini: llm_unused.",
+    )
+    group.addoption(
         "--llm-allow-hosts",
         dest="llm_allow_hosts",
         metavar="HOSTS",
@@ -88,6 +98,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="save the recordings of a test that failed (default: yes; ini llm_record_on_failure).",
     )
     parser.addini("llm_record_mode", "default recording mode (see --llm-record)", default=None)
+    parser.addini("llm_unused", "recordings no test used: warn, fail or prune", default="warn")
     parser.addini("llm_record_on_failure", "save the recordings of failed tests: yes or no", default="yes")
     parser.addini(
         "llm_allow_hosts",
@@ -173,11 +184,15 @@ def _marker_kwargs(item: pytest.Item) -> dict[str, Any]:
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Check every marker before any test runs, so a typo stops the run instead of one test."""
     state = config.stash[state_key]
+    options = config.stash[session_options_key]
     for item in items:
         try:
-            state.tests_per_scope[_resolve(item, SessionOptions(), {}).scope] += 1
+            resolved = _resolve(item, options, {})
         except ConfigError as error:
             raise pytest.UsageError(f"{item.nodeid}: {error}") from None
+        state.tests_per_scope[resolved.scope] += 1
+        if item.get_closest_marker(MARKER_NAME) is not None:
+            state.usage.tests[resolved.recordings_dir] += 1
 
 
 def _resolve(item: pytest.Item, session: SessionOptions, fixture: dict[str, Any]) -> RecordingConfig:
@@ -195,6 +210,7 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     report = yield
     if report.when == "call":
         item.stash[call_failed_key] = report.failed
+        item.stash[call_ran_key] = not report.skipped
     if call.excinfo is not None and isinstance(call.excinfo.value, LLMRecordingError):
         report.longrepr = _short_failure(item, call.excinfo)
     return report
@@ -244,7 +260,7 @@ def llm_recorder(
         cassette.flush()
     else:
         cassette.discard()
-    state.add(cassette.recorder, item.nodeid, passed)
+    state.add(cassette.recorder, item.nodeid, passed, ran=item.stash.get(call_ran_key, False))
     if cassette.recorder.missed and passed:
         missed = "; ".join(f"{e.method} {e.url}" for e in cassette.recorder.missed)
         pytest.fail(
@@ -268,11 +284,25 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
     if workeroutput is not None:  # a pytest-xdist worker: the controller prints the summary
         workeroutput["llmrec"] = state.totals()
         return
+    _unused(session, state)
     report = session.config.getoption("llm_report")
     if report:
         path = session.config.invocation_params.dir / report
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(json.dumps(state.totals(), indent=2, sort_keys=True) + "\n")
+
+
+def _unused(session: pytest.Session, state: SessionState) -> None:
+    action = session.config.getoption("llm_unused") or str(session.config.getini("llm_unused"))
+    if action not in ACTIONS:
+        raise pytest.UsageError(f"llm_unused must be one of {', '.join(ACTIONS)}, not {action!r}")
+    state.unused = [path for path in state.usage.unused() if path.exists()]
+    if action == "prune":
+        for path in state.unused:
+            path.unlink()
+        state.deleted += state.unused
+    elif action == "fail" and state.unused and session.exitstatus == pytest.ExitCode.OK:
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
 
 @pytest.hookimpl(optionalhook=True)
@@ -297,3 +327,12 @@ def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> Non
         line += f", {state.discarded} recording(s) of failed tests not saved"
     line += f"; tokens: {state.tokens_replayed} replayed, {state.tokens_live} spent live"
     terminalreporter.write_line(line)
+    action = config.getoption("llm_unused") or str(config.getini("llm_unused"))
+    if state.unused and action != "prune":
+        terminalreporter.write_line(
+            f"llmrec: {len(state.unused)} recording(s) no test used (--llm-unused=prune deletes them):"
+        )
+        for path in state.unused[:20]:
+            terminalreporter.write_line(f"  {path}")
+        if len(state.unused) > 20:
+            terminalreporter.write_line(f"  ... and {len(state.unused) - 20} more")

@@ -1,4 +1,4 @@
-"""What a whole pytest run did: totals for the summary, and pruning after ``rewrite``.
+"""What a whole pytest run did: totals for the summary, pruning after ``rewrite``, store usage.
 
 ``rewrite`` may only delete a scope's stale recordings once every test of that scope
 re-recorded it and passed; a test run alone (``-k``), skipped or failing could still
@@ -16,6 +16,7 @@ from pytest_llmrec.config import Mode
 from pytest_llmrec.foreign import ForeignIndexes
 from pytest_llmrec.recorder import LLMRecorder
 from pytest_llmrec.store import Store
+from pytest_llmrec.unused import StoreUsage
 
 
 @dataclass
@@ -34,9 +35,13 @@ class SessionState:
     foreign: ForeignIndexes = field(default_factory=ForeignIndexes)  # llama-stack files, indexed once
     allowed_hosts: frozenset[str] = frozenset()  # replaying tests may connect to these
     record_on_failure: bool = True
+    usage: StoreUsage = field(default_factory=StoreUsage)
+    unused: list[Path] = field(default_factory=list)
     _rewritten: dict[tuple[Path, str], set[str]] = field(default_factory=lambda: defaultdict(set))
 
-    def add(self, recorder: LLMRecorder, nodeid: str, passed: bool) -> None:
+    def add(self, recorder: LLMRecorder, nodeid: str, passed: bool, ran: bool) -> None:
+        """Count a finished test; ``ran``: its body ran to the end (passed or failed, not skipped)."""
+        self.usage.add(recorder, ran)
         self.discarded += len(recorder.discarded)
         self.missed += len(recorder.missed)
         self.tokens_replayed += recorder.tokens_replayed
@@ -60,6 +65,8 @@ class SessionState:
             "tokens": {"replayed": self.tokens_replayed, "live": self.tokens_live},
             "written": [str(path) for path in self.written],
             "deleted": [str(path) for path in self.deleted],
+            "unused": [str(path) for path in self.unused],
+            "usage": self.usage.totals(),
         }
 
     def merge(self, totals: dict[str, Any]) -> None:
@@ -73,6 +80,7 @@ class SessionState:
         self.tokens_live += totals["tokens"]["live"]
         self.written += [Path(path) for path in totals["written"]]
         self.deleted += [Path(path) for path in totals["deleted"]]
+        self.usage.merge(totals["usage"])
 
     def prune_rewritten_scopes(self) -> None:
         """Delete stale files of every scope that all of its tests rewrote in this run."""
