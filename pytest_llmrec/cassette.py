@@ -78,7 +78,7 @@ class LLMCassette(Cassette):  # type: ignore[misc]
         self.refreshed = refreshed if refreshed is not None else set()
         self.foreign = foreign if foreign is not None else ForeignIndexes()
         self.nodeid = nodeid
-        self.store = Store(config.recordings_dir, Scrubber(config.scrub_env_vars))
+        self.store = Store(config.recordings_dir, Scrubber(config.scrub_env_vars, config.scrub))
         self.key_options = KeyOptions(
             scope=config.scope,
             ignore=config.ignore,

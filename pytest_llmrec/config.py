@@ -46,8 +46,8 @@ MODE_ALIASES: dict[str, Mode] = {
 }
 
 MARKER_NAME = "llm_recording"
-MARKER_KEYWORDS = ("name", "mode", "ignore", "match_host", "recordings_dir", "shared_dirs")
-FIXTURE_KEYS = ("mode", "ignore", "match_host", "recordings_dir", "shared_dirs")
+MARKER_KEYWORDS = ("name", "mode", "ignore", "match_host", "recordings_dir", "shared_dirs", "scrub")
+FIXTURE_KEYS = ("mode", "ignore", "match_host", "recordings_dir", "shared_dirs", "scrub")
 
 
 def valid_modes_text() -> str:
@@ -82,14 +82,15 @@ def check_keywords(given: Iterable[str], allowed: Iterable[str], where: str) -> 
             )
 
 
-def _ignore_paths(value: Any, where: str) -> tuple[str, ...]:
+def _json_paths(value: Any, key: str, where: str) -> tuple[str, ...]:
     if value is None:
         return ()
     if isinstance(value, str):
         return (value,)
     if isinstance(value, Iterable) and all(isinstance(v, str) for v in value):
         return tuple(value)
-    raise ConfigError(f"'ignore' in {where} must be a string or a list of strings, not {value!r}")
+    raise ConfigError(f"{key!r} in {where} must be a string or a list of strings, not {value!r}")
+
 
 
 def _flag(value: Any, key: str, where: str) -> bool:
@@ -108,6 +109,7 @@ class SessionOptions:
     ini_recordings_dir: Path | None = None
     ini_shared_dirs: tuple[Path, ...] = ()
     ini_scrub_env_vars: tuple[str, ...] = ()
+    ini_scrub_paths: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -121,6 +123,7 @@ class RecordingConfig:
     match_host: bool = False
     shared_dirs: tuple[Path, ...] = ()  # read after recordings_dir, never written
     scrub_env_vars: tuple[str, ...] = CREDENTIAL_ENV_VARS  # whose values never reach a recording
+    scrub: tuple[JsonPath, ...] = ()  # body fields whose values never reach a recording
 
     @property
     def read_dirs(self) -> tuple[Path, ...]:
@@ -171,8 +174,13 @@ def resolve(
         + _paths(marker.get("shared_dirs"), "shared_dirs", f"@pytest.mark.{MARKER_NAME}", test_dir)
         + session.ini_shared_dirs
     )
-    ignore = _ignore_paths(fixture.get("ignore"), "llm_recording_config") + _ignore_paths(
-        marker.get("ignore"), f"@pytest.mark.{MARKER_NAME}"
+    scrub = (
+        session.ini_scrub_paths
+        + _json_paths(fixture.get("scrub"), "scrub", "llm_recording_config")
+        + _json_paths(marker.get("scrub"), "scrub", f"@pytest.mark.{MARKER_NAME}")
+    )
+    ignore = _json_paths(fixture.get("ignore"), "ignore", "llm_recording_config") + _json_paths(
+        marker.get("ignore"), "ignore", f"@pytest.mark.{MARKER_NAME}"
     )
     return RecordingConfig(
         scope=name or default_scope,
@@ -182,4 +190,5 @@ def resolve(
         match_host=_flag(match_host, "match_host", "the recording configuration"),
         shared_dirs=tuple(dict.fromkeys(shared_dirs)),
         scrub_env_vars=tuple(dict.fromkeys(CREDENTIAL_ENV_VARS + session.ini_scrub_env_vars)),
+        scrub=tuple(JsonPath.parse(path) for path in dict.fromkeys(scrub)),
     )

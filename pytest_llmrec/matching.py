@@ -19,7 +19,22 @@ import orjson
 from pytest_llmrec.normalize import JsonPath, content_type_of, normalize_body
 
 # Query parameters that carry credentials never take part in the key (nor reach disk).
-CREDENTIAL_QUERY_PARAMS = frozenset({"key", "api-key", "api_key", "apikey", "access_token", "sig", "token"})
+CREDENTIAL_QUERY_PARAMS = frozenset(
+    {
+        "key",
+        "api-key",
+        "api_key",
+        "apikey",
+        "access_token",
+        "token",
+        "sig",
+        "signature",
+        # AWS SigV4 presigned URLs
+        "x-amz-signature",
+        "x-amz-credential",
+        "x-amz-security-token",
+    }
+)
 
 
 @dataclass(frozen=True)

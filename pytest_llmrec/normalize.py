@@ -55,6 +55,10 @@ class JsonPath:
         """Return ``value`` without what this path points at; never mutates."""
         return _drop(value, self.steps)
 
+    def replace_in(self, value: Any, replacement: Any) -> Any:
+        """Return ``value`` with what this path points at replaced; never mutates."""
+        return _replace(value, self.steps, replacement)
+
 
 def _drop(value: Any, steps: tuple[str | int, ...]) -> Any:
     step, rest = steps[0], steps[1:]
@@ -68,6 +72,21 @@ def _drop(value: Any, steps: tuple[str | int, ...]) -> Any:
         return [(_drop(v, rest) if i == step % len(value) else v) for i, v in enumerate(value)]
     if isinstance(value, list) and step == ANY_INDEX:
         return [] if not rest else [_drop(v, rest) for v in value]
+    return value
+
+
+def _replace(value: Any, steps: tuple[str | int, ...], replacement: Any) -> Any:
+    step, rest = steps[0], steps[1:]
+
+    def inner(item: Any) -> Any:
+        return _replace(item, rest, replacement) if rest else replacement
+
+    if isinstance(value, dict) and isinstance(step, str) and step in value:
+        return {**value, step: inner(value[step])}
+    if isinstance(value, list) and isinstance(step, int) and -len(value) <= step < len(value):
+        return [(inner(v) if i == step % len(value) else v) for i, v in enumerate(value)]
+    if isinstance(value, list) and step == ANY_INDEX:
+        return [inner(v) for v in value]
     return value
 
 

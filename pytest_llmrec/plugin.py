@@ -98,6 +98,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="save the recordings of a test that failed (default: yes; ini llm_record_on_failure).",
     )
     parser.addini("llm_record_mode", "default recording mode (see --llm-record)", default=None)
+    parser.addini(
+        "llm_scrub_paths",
+        "JSON paths of request and response bodies whose values are replaced by <scrubbed> on disk",
+        type="args",
+        default=[],
+    )
     parser.addini("llm_unused", "recordings no test used: warn, fail or prune", default="warn")
     parser.addini("llm_record_on_failure", "save the recordings of failed tests: yes or no", default="yes")
     parser.addini(
@@ -139,6 +145,7 @@ def _session_options(config: pytest.Config) -> SessionOptions:
         ini_recordings_dir=base / ini_dir if ini_dir else None,
         ini_shared_dirs=tuple(config.getini("llm_shared_recordings_dirs")),
         ini_scrub_env_vars=tuple(config.getini("llm_scrub_env_vars")),
+        ini_scrub_paths=tuple(config.getini("llm_scrub_paths")),
     )
 
 
@@ -153,7 +160,7 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers",
         f"{MARKER_NAME}(name=None, mode=None, ignore=(), match_host=False, recordings_dir=None, "
-        "shared_dirs=()): "
+        "shared_dirs=(), scrub=()): "
         "record and replay this test's LLM traffic (pytest-llmrec).",
     )
     try:

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from pytest_llmrec.errors import LLMRecordingError
+from pytest_llmrec.normalize import ANY_INDEX, JsonPath
 
 CREDENTIAL_ENV_VARS = (
     "OPENAI_API_KEY",
@@ -53,11 +54,16 @@ class SecretInRecordingError(LLMRecordingError):
     """A recording still looked like it held a key after scrubbing, so it was not written."""
 
 
+SCRUBBED = "<scrubbed>"
+
+
 @dataclass(frozen=True)
 class Scrubber:
-    """Which environment variables hold credentials: the known ones plus any the user names."""
+    """What to keep off disk: credential environment variables (the known ones plus any the user
+    names) and JSON paths of request and response bodies (``metadata.user_id``, ``messages[*].name``)."""
 
     env_vars: tuple[str, ...] = CREDENTIAL_ENV_VARS
+    body_paths: tuple[JsonPath, ...] = ()
 
     def secrets(self) -> list[tuple[str, str]]:
         """(name, value) of the credentials set now, longest first so no value is half-replaced."""
@@ -65,7 +71,13 @@ class Scrubber:
         return sorted(((n, v) for n, v in found if len(v) >= MIN_SECRET_LENGTH), key=lambda p: -len(p[1]))
 
     def scrub(self, document: Any) -> Any:
-        """The document with every credential value replaced by ``<NAME>``."""
+        """The document with every credential value replaced by ``<NAME>`` and the configured
+        body paths' values by ``<scrubbed>``."""
+        for path in self.body_paths:
+            for part in ("request", "response"):
+                if isinstance(document.get(part), dict) and "body" in document[part]:
+                    body = _body_replace(document[part]["body"], path)
+                    document = {**document, part: {**document[part], "body": body}}
         secrets = self.secrets()
         return _replace(document, secrets) if secrets else document
 
@@ -79,6 +91,15 @@ class Scrubber:
                         "Keep keys out of prompts, or scrub them: set the variable that holds it "
                         "and name it in the ini option llm_scrub_env_vars."
                     )
+
+
+def _body_replace(body: Any, path: JsonPath) -> Any:
+    """Replace what ``path`` points at in a body, in each event of a stream, inside typed payloads."""
+    if isinstance(body, list) and path.steps[0] != ANY_INDEX and not isinstance(path.steps[0], int):
+        return [_body_replace(item, path) for item in body]
+    if isinstance(body, dict) and "__data__" in body and "__type__" in body:
+        return {**body, "__data__": _body_replace(body["__data__"], path)}
+    return path.replace_in(body, SCRUBBED)
 
 
 def _replace(value: Any, secrets: Iterable[tuple[str, str]]) -> Any:

@@ -75,3 +75,8 @@ def test_the_matcher_plugs_into_plain_vcrpy(tmp_path, openai_server):
     assert played.play_count == 1
     assert replayed.id == live.id
     assert len(openai_server.requests) == 1
+
+
+def test_aws_presigned_url_credentials_never_reach_a_recording():
+    url = "https://bucket.s3.amazonaws.com/a.wav?X-Amz-Credential=AKIA&X-Amz-Signature=abc&X-Amz-Security-Token=t&v=1"
+    assert public_url(url) == "https://bucket.s3.amazonaws.com/a.wav?v=1"

@@ -107,3 +107,35 @@ def test_a_recording_holding_an_unknown_key_fails_the_test_and_is_not_written(
         ]
     )
     assert not (inner.pytester.path / "recordings").exists() or not inner.recordings()
+
+
+def test_configured_body_paths_are_scrubbed_in_requests_and_in_every_stream_event(tmp_path):
+    from pytest_llmrec.normalize import JsonPath
+
+    rec = recording("hello", "x")
+    request = {**rec.request.body, "user": "alice@example.com", "metadata": {"session": "s-1", "keep": 1}}
+    events = [{"__type__": "t", "__data__": {"user": "alice@example.com", "n": i}} for i in range(2)]
+    rec = Recording(
+        rec.scope,
+        StoredRequest("POST", rec.request.url, request, rec.request.endpoint),
+        codec.StoredResponse(200, codec.SSE, events, "text/event-stream"),
+    )
+    paths = (JsonPath.parse("user"), JsonPath.parse("metadata.session"))
+    Store(tmp_path, Scrubber(body_paths=paths)).write(tmp_path / "r.json", rec, overwrite=False)
+    text = (tmp_path / "r.json").read_text()
+    assert "alice@example.com" not in text and "s-1" not in text
+    assert text.count('"<scrubbed>"') == 4 and '"keep": 1' in text
+
+
+def test_the_marker_adds_scrub_paths(inner, openai_server, monkeypatch):
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-test")
+    monkeypatch.setenv("PROMPT", "hello")
+    inner.pytester.makepyfile(
+        test_chat=CHAT.replace(
+            "@pytest.mark.llm_recording", '@pytest.mark.llm_recording(scrub="user")'
+        ).replace('os.environ["PROMPT"]}])', 'os.environ["PROMPT"]}], user="alice@example.com")')
+    )
+    inner.run("--llm-record=record-missing").assert_outcomes(passed=1)
+    (text,) = (data.decode() for data in inner.recordings().values())
+    assert "alice@example.com" not in text and '"user": "<scrubbed>"' in text
+    assert openai_server.requests[0].json["user"] == "alice@example.com"  # the server still got it
