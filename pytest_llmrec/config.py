@@ -92,7 +92,6 @@ def _json_paths(value: Any, key: str, where: str) -> tuple[str, ...]:
     raise ConfigError(f"{key!r} in {where} must be a string or a list of strings, not {value!r}")
 
 
-
 def _flag(value: Any, key: str, where: str) -> bool:
     if not isinstance(value, bool):
         raise ConfigError(f"{key!r} in {where} must be True or False, not {value!r}")
