@@ -29,6 +29,9 @@ DEFAULT_CONTENT_TYPES = {
     NDJSON: "application/x-ndjson",
 }
 
+# Statuses SDKs retry (openai, anthropic): a replay tells them to retry without waiting.
+RETRIED_STATUSES = (408, 409, 429)
+
 # How SSE event names are kept: absent, equal to data["type"] (Anthropic, Responses API), or stored.
 EVENT_NAMES_NONE, EVENT_NAMES_TYPE, EVENT_NAMES_EXPLICIT = "none", "type", "explicit"
 
@@ -148,4 +151,7 @@ def decode_response(response: StoredResponse) -> ReplayResponse:
         chunks = [base64.b64decode(response.body)]
     else:
         chunks = [orjson.dumps(payloads.from_typed(response.body))]
-    return ReplayResponse(response.status, [("content-type", content_type)], chunks)
+    headers = [("content-type", content_type)]
+    if response.status in RETRIED_STATUSES or response.status >= 500:
+        headers.append(("retry-after-ms", "1"))  # SDKs retry a replayed failure at once, not after backoff
+    return ReplayResponse(response.status, headers, chunks)

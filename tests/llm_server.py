@@ -36,6 +36,7 @@ ERROR_CODES = {
     429: "rate_limit_exceeded",
     500: "server_error",
 }
+FLAKY_RETRY_AFTER = 1  # seconds the flaky-429 model asks a client to wait
 SSE_HEADERS = {
     "Content-Type": "text/event-stream",
     "Cache-Control": "no-cache",
@@ -159,6 +160,15 @@ class _Handler(BaseHTTPRequestHandler):
         if simulated:
             status = int(simulated[1])
             return self._error(status, f"Simulated {status} error", ERROR_CODES.get(status, "simulated"))
+        if params.get("model") == "flaky-429" and self.server.owner.first_attempt(_compact(params)):
+            # Rate limited once per distinct request, with the delay a real API asks for.
+            error = {
+                "message": "Rate limit reached",
+                "type": "requests",
+                "param": None,
+                "code": "rate_limit_exceeded",
+            }
+            return self._send_json(429, {"error": error}, {"retry-after": str(FLAKY_RETRY_AFTER)})
         route(self, params)
 
     def _start(self, status: int, headers: dict[str, str]) -> None:
@@ -304,6 +314,7 @@ class OpenAICompatibleServer:
         self.event_delay = event_delay
         self.port = port  # 0 picks a free port on start(); reuse a port to "restart" a server
         self.requests: list[RecordedRequest] = []
+        self._seen: set[bytes] = set()
         self._lock = threading.Lock()
         self._httpd: _HTTPServer | None = None
         self._thread: threading.Thread | None = None
@@ -333,6 +344,13 @@ class OpenAICompatibleServer:
         if self._thread is not None:
             self._thread.join()
             self._thread = None
+
+    def first_attempt(self, request: bytes) -> bool:
+        """True the first time this exact request is seen (drives the flaky-429 model)."""
+        with self._lock:
+            first = request not in self._seen
+            self._seen.add(request)
+            return first
 
     def reset(self) -> None:
         """Forget the requests seen so far."""

@@ -412,3 +412,33 @@ def test_an_error_response_replays_as_the_same_sdk_exception(inner, openai_serve
     assert recorded["response"]["status"] == 429 and recorded["response"]["format"] == "json"
     openai_server.stop()
     inner.run().assert_outcomes(passed=2)
+
+
+def test_a_rate_limited_then_successful_sequence_replays_without_waiting(inner, openai_server):
+    inner.pytester.makepyfile(
+        test_retry=textwrap.dedent(
+            """
+            import os, time
+            import openai, pytest
+
+            @pytest.mark.llm_recording
+            def test_retried():
+                client = openai.OpenAI(base_url=os.environ["LLMREC_TEST_BASE_URL"], api_key="sk-test", max_retries=2)
+                started = time.monotonic()
+                answer = client.chat.completions.create(model="flaky-429", messages=[{"role": "user", "content": "hi"}])
+                print(f"ELAPSED={time.monotonic() - started:.3f}")
+                assert answer.choices[0].message.content == "Echo: hi"
+            """
+        )
+    )
+    recorded = inner.run("-s", "--llm-record=record-missing")
+    recorded.assert_outcomes(passed=1)
+    statuses = sorted(json.loads(data)["response"]["status"] for data in inner.recordings().values())
+    assert statuses == [200, 429] and len(openai_server.requests) == 2
+    assert float(recorded.stdout.str().split("ELAPSED=")[1].split()[0]) >= 1  # the server asked for 1 s
+
+    openai_server.stop()
+    replayed = inner.run("-s")
+
+    replayed.assert_outcomes(passed=1)
+    assert float(replayed.stdout.str().split("ELAPSED=")[1].split()[0]) < 0.3  # SDK backoff alone: >= 0.375 s
