@@ -182,6 +182,12 @@ class LLMCassette(Cassette):  # type: ignore[misc]
             self._pending.append((plan.exchange.path, recording))
             self.recorder.recorded.append(plan.exchange)
 
+    def failed(self, plan: Plan) -> None:
+        """The live request got no response (connection refused, timeout): nothing to record."""
+        with self._lock:
+            self._unfinished.discard(plan.exchange)
+            self.recorder.failed.append(plan.exchange)
+
     def discard(self) -> None:
         """Drop what was recorded: the test failed and its recordings are not to be saved."""
         self.recorder.discarded += [path for path, _ in self._pending]

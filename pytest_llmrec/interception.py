@@ -128,7 +128,11 @@ def sync_handler(cassette: LLMCassette, real: Callable[..., Any], httpx: ModuleT
         plan = _plan(cassette, request, request.read())
         if plan.replay is not None:
             return _replayed(httpx, plan.replay)
-        response = real(transport, request)
+        try:
+            response = real(transport, request)
+        except Exception:
+            cassette.failed(plan)  # a connection error is the client's to report, never a recording
+            raise
         if plan.replay is None:  # recorded, or measured for the tokens it spent
             response.stream = _stream_classes(httpx).tee(
                 response.stream, _on_complete(cassette, plan, response)
@@ -144,7 +148,11 @@ def async_handler(cassette: LLMCassette, real: Callable[..., Any], httpx: Module
         plan = _plan(cassette, request, await request.aread())
         if plan.replay is not None:
             return _replayed(httpx, plan.replay)
-        response = await real(transport, request)
+        try:
+            response = await real(transport, request)
+        except Exception:
+            cassette.failed(plan)
+            raise
         if plan.replay is None:  # recorded, or measured for the tokens it spent
             tee = _stream_classes(httpx).async_tee
             response.stream = tee(response.stream, _on_complete(cassette, plan, response))

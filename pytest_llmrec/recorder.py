@@ -28,6 +28,7 @@ class LLMRecorder:
     sent: list[Exchange] = field(default_factory=list)
     recorded: list[Exchange] = field(default_factory=list)
     missed: list[Exchange] = field(default_factory=list)
+    failed: list[Exchange] = field(default_factory=list)  # sent live, but no response came back
     written: list[Path] = field(default_factory=list)
     kept: list[Path] = field(default_factory=list)
     discarded: list[Path] = field(default_factory=list)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+import warnings
 from pathlib import Path
 
 import openai
@@ -102,3 +103,18 @@ def test_a_stream_never_read_to_the_end_is_not_recorded_and_says_so(tmp_path, op
     stream.close()
     assert recording.recorder.written == []
     assert not list(tmp_path.rglob("*.json"))
+
+
+def test_a_connection_error_while_recording_reaches_the_client_and_is_not_recorded(tmp_path, openai_server):
+    openai_server.stop()
+    client = openai.OpenAI(base_url=openai_server.base_url, api_key="sk-test", max_retries=1)
+    with (
+        intercepting(cassette(tmp_path, Mode.RECORD_MISSING)) as recording,
+        pytest.raises(openai.APIConnectionError),
+    ):
+        client.chat.completions.create(model="m", messages=LONG)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no "not read to the end" warning either
+        recording.flush()
+    assert len(recording.recorder.failed) == 2  # the first attempt and the SDK's retry
+    assert recording.recorder.recorded == [] and not list(tmp_path.rglob("*.json"))
