@@ -183,10 +183,12 @@ class LLMCassette(Cassette):  # type: ignore[misc]
             self.recorder.recorded.append(plan.exchange)
 
     def failed(self, plan: Plan) -> None:
-        """The live request got no response (connection refused, timeout): nothing to record."""
+        """The live request got no response (connection refused, timeout): nothing to record, and
+        its place in the sequence of identical requests goes to the retry that may follow."""
         with self._lock:
             self._unfinished.discard(plan.exchange)
             self.recorder.failed.append(plan.exchange)
+            self._calls[plan.key.digest] -= 1
 
     def discard(self) -> None:
         """Drop what was recorded: the test failed and its recordings are not to be saved."""
