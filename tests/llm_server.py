@@ -149,7 +149,7 @@ class _Handler(BaseHTTPRequestHandler):
         headers = {k.lower(): v for k, v in self.headers.items()}
         self.server.owner._record(RecordedRequest(self.command, self.path, headers, body, parsed))
 
-        path = self.path.split("?", 1)[0]
+        path = AZURE_DEPLOYMENT.sub("/v1/", self.path.split("?", 1)[0])  # Azure: same API, other paths
         route = ROUTES.get((self.command, path))
         if route is None:
             return self._error(404, f"Invalid URL ({self.command} {path})")
@@ -276,6 +276,8 @@ class _Handler(BaseHTTPRequestHandler):
         self._send_json(200, {"object": "list", "data": MODELS})
 
 
+# Azure OpenAI serves the same API under /openai/deployments/<deployment>/...?api-version=...
+AZURE_DEPLOYMENT = re.compile(r"^/openai/deployments/[^/]+/")
 ROUTES: dict[tuple[str, str], Callable[[_Handler, Json], None]] = {
     ("POST", "/v1/chat/completions"): _Handler._chat,
     ("POST", "/v1/completions"): _Handler._completions,

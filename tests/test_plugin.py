@@ -442,3 +442,43 @@ def test_a_rate_limited_then_successful_sequence_replays_without_waiting(inner, 
 
     replayed.assert_outcomes(passed=1)
     assert float(replayed.stdout.str().split("ELAPSED=")[1].split()[0]) < 0.3  # SDK backoff alone: >= 0.375 s
+
+
+AZURE = textwrap.dedent(
+    """
+    import os
+    import openai, pytest
+
+    ROOT = os.environ["LLMREC_TEST_BASE_URL"].removesuffix("/v1")
+
+    @pytest.mark.llm_recording(match_host=os.environ.get("MATCH_HOST") == "1")
+    def test_azure():
+        client = openai.AzureOpenAI(azure_endpoint=os.environ.get("AZURE_ENDPOINT", ROOT), api_key="azure-key-123456789",
+                                    api_version="2024-06-01", azure_deployment="my-gpt", max_retries=0)
+        answer = client.chat.completions.create(model="gpt-4o-mini", messages=[{"role": "user", "content": "hi"}])
+        assert answer.choices[0].message.content == "Echo: hi"
+    """
+)
+
+
+def test_azure_openai_records_and_replays_with_its_deployment_path_and_api_version(
+    inner, openai_server, monkeypatch
+):
+    inner.pytester.makepyfile(test_azure=AZURE)
+    inner.run("--llm-record=record-missing").assert_outcomes(passed=1)
+    monkeypatch.setenv("MATCH_HOST", "1")
+    inner.run("--llm-record=record-missing").assert_outcomes(passed=1)  # a second key, with the host in it
+    sent = openai_server.requests[0]
+    assert sent.path == "/openai/deployments/my-gpt/chat/completions?api-version=2024-06-01"
+    assert sent.headers["api-key"] == "azure-key-123456789"
+    texts = [data.decode() for data in inner.recordings().values()]
+    assert len(texts) == 2
+    assert all("/openai/deployments/my-gpt/chat/completions?api-version=2024-06-01" in text for text in texts)
+    assert not any("azure-key-123456789" in text for text in texts)
+    openai_server.stop()
+
+    inner.run().assert_outcomes(passed=1)  # same host, host in the key
+    monkeypatch.setenv("AZURE_ENDPOINT", "https://my-resource.openai.azure.com")
+    inner.run().assert_outcomes(failed=1)  # another host: no recording has it
+    monkeypatch.delenv("MATCH_HOST")
+    inner.run().assert_outcomes(passed=1)  # by default the host is not part of the key
