@@ -482,3 +482,36 @@ def test_azure_openai_records_and_replays_with_its_deployment_path_and_api_versi
     inner.run().assert_outcomes(failed=1)  # another host: no recording has it
     monkeypatch.delenv("MATCH_HOST")
     inner.run().assert_outcomes(passed=1)  # by default the host is not part of the key
+
+
+GATHER = textwrap.dedent(
+    """
+    import asyncio, json, os, pathlib
+    import openai, pytest
+
+    @pytest.mark.llm_recording
+    def test_gather():
+        async def main():
+            client = openai.AsyncOpenAI(base_url=os.environ["LLMREC_TEST_BASE_URL"], api_key="sk-test", max_retries=0)
+            async def ask(text):
+                answer = await client.chat.completions.create(model="m", messages=[{"role": "user", "content": text}])
+                return answer.choices[0].message.content
+            prompts = [f"question {n}" for n in range(20)] + ["the same"] * 5
+            return await asyncio.gather(*(ask(p) for p in prompts))
+        answers = asyncio.run(main())
+        pathlib.Path(os.environ["LLMREC_TEST_OUT"]).mkdir(exist_ok=True)
+        (pathlib.Path(os.environ["LLMREC_TEST_OUT"]) / "answers.json").write_text(json.dumps(answers))
+    """
+)
+
+
+def test_concurrent_requests_in_one_test_all_record_and_replay_the_same(inner, openai_server):
+    inner.pytester.makepyfile(test_gather=GATHER)
+    inner.run("--llm-record=record-missing").assert_outcomes(passed=1)
+    live = inner.results()["answers"]
+    assert len(openai_server.requests) == 25 and len(inner.recordings()) == 25
+    openai_server.stop()
+
+    for _ in range(3):
+        inner.run().assert_outcomes(passed=1)
+        assert inner.results()["answers"] == live
