@@ -228,8 +228,7 @@ class LLMCassette(Cassette):  # type: ignore[misc]
     # -- the VCR.py cassette interface its stubs call (requests, urllib3, aiohttp, ...) ----------
 
     def _plan_for(self, vcr_request: Any) -> Plan:
-        body = vcr_request.body
-        body = body if isinstance(body, bytes) or body is None else getattr(vcr_request, "body_bytes", b"")
+        body = _body_bytes(vcr_request)
         cached = getattr(vcr_request, _PLAN_ATTRIBUTE, None)
         if cached is not None and cached[0] == body:
             return cached[1]  # type: ignore[no-any-return]
@@ -287,6 +286,16 @@ def absent_clients() -> tuple[str, ...]:
     """Patcher groups whose client is not installed: VCR.py would retry their failing imports, and
     search sys.path, on every test."""
     return tuple(name for name, module in CLIENT_MODULES.items() if importlib.util.find_spec(module) is None)
+
+
+def _body_bytes(vcr_request: Any) -> bytes | None:
+    """A VCR.py request's body as bytes: its aiohttp stub passes ``json=`` data as a dict or list."""
+    body = vcr_request.body_bytes  # joins bodies that came from iterators or files
+    if body is None or isinstance(body, bytes):
+        return body
+    if isinstance(body, str):
+        return body.encode()
+    return orjson.dumps(body)
 
 
 def _reason(status: int) -> str:

@@ -515,3 +515,44 @@ def test_concurrent_requests_in_one_test_all_record_and_replay_the_same(inner, o
     for _ in range(3):
         inner.run().assert_outcomes(passed=1)
         assert inner.results()["answers"] == live
+
+
+OTHER_CLIENTS = textwrap.dedent(
+    """
+    import asyncio, os
+    import pytest
+
+    BASE = os.environ["LLMREC_TEST_BASE_URL"]
+    BODY = {"model": "m", "messages": [{"role": "user", "content": "other clients"}]}
+
+    @pytest.mark.llm_recording
+    def test_requests():
+        requests = pytest.importorskip("requests")
+        answer = requests.post(BASE + "/chat/completions", json=BODY, headers={"authorization": "Bearer sk-x"})
+        assert answer.json()["choices"][0]["message"]["content"] == "Echo: other clients"
+        stream = requests.post(BASE + "/chat/completions", json={**BODY, "stream": True}, stream=True)
+        lines = [line for line in stream.iter_lines() if line]
+        assert lines[-1] == b"data: [DONE]" and len(lines) > 3
+
+    @pytest.mark.llm_recording
+    def test_aiohttp():
+        aiohttp = pytest.importorskip("aiohttp")
+        async def main():
+            async with aiohttp.ClientSession() as session, session.post(BASE + "/chat/completions", json=BODY) as r:
+                return r.status, await r.json()
+        status, body = asyncio.run(main())
+        assert status == 200 and body["choices"][0]["message"]["content"] == "Echo: other clients"
+    """
+)
+
+
+def test_requests_and_aiohttp_record_and_replay_through_vcrpys_stubs(inner, openai_server):
+    pytest.importorskip("requests")
+    pytest.importorskip("aiohttp")
+    inner.pytester.makepyfile(test_clients=OTHER_CLIENTS)
+    inner.run("--llm-record=record-missing").assert_outcomes(passed=2)
+    assert len(openai_server.requests) == 3 == len(inner.recordings())
+    openai_server.stop()
+    inner.pytester.makeconftest(NO_SOCKETS)
+
+    inner.run().assert_outcomes(passed=2)
