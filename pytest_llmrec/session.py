@@ -2,7 +2,9 @@
 
 ``rewrite`` may only delete a scope's stale recordings once every test of that scope
 re-recorded it and passed; a test run alone (``-k``), skipped or failing could still
-need the files it did not touch.
+need the files it did not touch. Tests are counted among those collected: a ``name=``
+shared with a module this run did not collect is not seen, so such a scope is pruned
+as if it were whole.
 """
 
 from __future__ import annotations
