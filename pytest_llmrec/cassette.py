@@ -79,6 +79,7 @@ class LLMCassette(Cassette):  # type: ignore[misc]
         self.foreign = foreign if foreign is not None else ForeignIndexes()
         self.nodeid = nodeid
         self.store = Store(config.recordings_dir, Scrubber(config.scrub_env_vars, config.scrub))
+        self.read_stores = [self.store, *(Store(root) for root in config.shared_dirs)]
         self.key_options = KeyOptions(
             scope=config.scope,
             ignore=config.ignore,
@@ -141,9 +142,9 @@ class LLMCassette(Cassette):  # type: ignore[misc]
         self, key: RequestKey, occurrence: int, url: str, headers: Mapping[str, Any], body: bytes | None
     ) -> tuple[Path, Recording] | None:
         """Our own recording in the test's directory or a shared one, else a llama-stack one."""
-        for root in self.config.read_dirs:
-            path = Store(root).path_for(self.config.scope, key.digest, occurrence)
-            recording = Store(root).read(path)
+        for store in self.read_stores:
+            path = store.path_for(self.config.scope, key.digest, occurrence)
+            recording = store.read(path)
             if recording is not None:
                 return path, recording
         indexes = [self.foreign[root] for root in self.config.read_dirs]

@@ -31,6 +31,19 @@ class StreamClasses(NamedTuple):
     async_tee: type
 
 
+class _Collector:
+    """What both tee streams keep: the chunks seen so far, handed over once when the body is whole."""
+
+    def __init__(self, inner: Any, on_complete: OnComplete) -> None:
+        self._inner, self._on_complete, self._done = inner, on_complete, False
+        self._parts: list[bytes] = []
+
+    def _complete(self) -> None:
+        if not self._done:
+            self._done = True
+            self._on_complete(b"".join(self._parts))
+
+
 @functools.cache
 def _stream_classes(httpx: ModuleType) -> StreamClasses:
     """Stream classes built on the given module's base classes, since httpx checks isinstance."""
@@ -48,12 +61,8 @@ def _stream_classes(httpx: ModuleType) -> StreamClasses:
             for chunk in self._chunks:
                 yield chunk
 
-    class TeeStream(httpx.SyncByteStream):  # type: ignore[misc, name-defined]
+    class TeeStream(_Collector, httpx.SyncByteStream):  # type: ignore[misc, name-defined]
         """Passes a live body through as it arrives and hands the whole of it to ``on_complete``."""
-
-        def __init__(self, inner: Any, on_complete: OnComplete) -> None:
-            self._inner, self._on_complete, self._done = inner, on_complete, False
-            self._parts: list[bytes] = []
 
         def __iter__(self) -> Iterator[bytes]:
             for chunk in self._inner:
@@ -64,23 +73,13 @@ def _stream_classes(httpx: ModuleType) -> StreamClasses:
         def close(self) -> None:
             try:
                 if not self._done:  # the client stopped early: read the rest so the recording is whole
-                    for chunk in self._inner:
-                        self._parts.append(chunk)
+                    self._parts.extend(self._inner)
                     self._complete()
             finally:
                 self._inner.close()
 
-        def _complete(self) -> None:
-            if not self._done:
-                self._done = True
-                self._on_complete(b"".join(self._parts))
-
-    class AsyncTeeStream(httpx.AsyncByteStream):  # type: ignore[misc, name-defined]
+    class AsyncTeeStream(_Collector, httpx.AsyncByteStream):  # type: ignore[misc, name-defined]
         """The async twin of TeeStream."""
-
-        def __init__(self, inner: Any, on_complete: OnComplete) -> None:
-            self._inner, self._on_complete, self._done = inner, on_complete, False
-            self._parts: list[bytes] = []
 
         async def __aiter__(self) -> AsyncIterator[bytes]:
             async for chunk in self._inner:
@@ -91,16 +90,10 @@ def _stream_classes(httpx: ModuleType) -> StreamClasses:
         async def aclose(self) -> None:
             try:
                 if not self._done:
-                    async for chunk in self._inner:
-                        self._parts.append(chunk)
+                    self._parts.extend([chunk async for chunk in self._inner])
                     self._complete()
             finally:
                 await self._inner.aclose()
-
-        def _complete(self) -> None:
-            if not self._done:
-                self._done = True
-                self._on_complete(b"".join(self._parts))
 
     return StreamClasses(ReplayStream, TeeStream, AsyncTeeStream)
 
