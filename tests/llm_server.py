@@ -290,6 +290,8 @@ class _HTTPServer(ThreadingHTTPServer):
     """Tracks open connections so stop() can cut idle keep-alive ones too."""
 
     daemon_threads = True
+    # socketserver's default backlog of 5 drops connections when a test opens 25 at once; real servers queue more.
+    request_queue_size = 128
 
     def __init__(self, owner: OpenAICompatibleServer, port: int) -> None:
         self.owner = owner
