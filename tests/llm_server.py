@@ -1,29 +1,23 @@
-"""A small OpenAI-compatible HTTP server for record-mode tests (standard library only).
+"""An OpenAI-compatible HTTP server on 127.0.0.1 for record-mode tests (standard library only).
 
-Why a real server: pytest-llmrec records at the HTTP layer, so record-mode tests must drive genuine
-sockets, keep-alive, hand-written chunked SSE streams and error statuses through the real openai SDK
-rather than a mocked transport. Content is deterministic given the request; ids, ``created`` and the
+Content is deterministic given the request; ids, ``created`` and the
 ``x-request-id`` header change on every call, like the real API, so tests can tell recordings apart.
 """
 
 from __future__ import annotations
 
 import base64
-import contextlib
 import hashlib
 import json
 import re
-import socket
 import struct
-import threading
 import time
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-Json = dict[str, Any]
+from loopback import Json, LoopbackHandler, LoopbackServer, RecordedRequest, compact, serve_forever
+
 SUN_ANSWER = "The Latin name of the Sun is Sol."
 MODELS: list[Json] = [
     {"id": "gpt-4o-mini", "object": "model", "created": 1686935002, "owned_by": "system"},
@@ -37,26 +31,6 @@ ERROR_CODES = {
     500: "server_error",
 }
 FLAKY_RETRY_AFTER = 1  # seconds the flaky-429 model asks a client to wait
-SSE_HEADERS = {
-    "Content-Type": "text/event-stream",
-    "Cache-Control": "no-cache",
-    "Transfer-Encoding": "chunked",
-}
-
-
-@dataclass(frozen=True)
-class RecordedRequest:
-    """One request as the server received it, so tests can assert on what was really sent."""
-
-    method: str
-    path: str  # including the query string
-    headers: dict[str, str]  # lower-case names
-    body: bytes
-    json: Any = None  # the parsed body, or None when empty or not JSON
-
-
-def _compact(obj: Any) -> bytes:
-    return json.dumps(obj, separators=(",", ":")).encode()
 
 
 def _answer(text: str) -> str:
@@ -115,52 +89,21 @@ def _usage(prompt_tokens: int, answers: list[str]) -> dict[str, int]:
     return {"prompt_tokens": prompt_tokens, "completion_tokens": done, "total_tokens": prompt_tokens + done}
 
 
-class _Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"  # keep-alive, as the SDK reuses connections
-    disable_nagle_algorithm = True  # each SSE event must leave at once, not wait for an ACK
-    server: _HTTPServer
-
-    def setup(self) -> None:
-        super().setup()
-        self.server.track(self.connection, add=True)
-
-    def finish(self) -> None:
-        try:
-            super().finish()
-        finally:
-            self.server.track(self.connection, add=False)
-
-    def log_message(self, format: str, *args: Any) -> None:
-        """Silent: access logs would only clutter pytest output."""
-
-    def _dispatch(self) -> None:
-        try:
-            self._handle()
-        except (BrokenPipeError, ConnectionResetError):  # the client went away mid-response
-            self.close_connection = True
-
-    do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = _dispatch
-
-    def _handle(self) -> None:
-        body = self.rfile.read(int(self.headers.get("Content-Length") or 0))  # the SDK never chunks bodies
-        parsed: Any = None
-        with contextlib.suppress(ValueError):
-            parsed = json.loads(body) if body else None
-        headers = {k.lower(): v for k, v in self.headers.items()}
-        self.server.owner._record(RecordedRequest(self.command, self.path, headers, body, parsed))
-
-        path = AZURE_DEPLOYMENT.sub("/v1/", self.path.split("?", 1)[0])  # Azure: same API, other paths
-        route = ROUTES.get((self.command, path))
+class _Handler(LoopbackHandler):
+    def route(self, request: RecordedRequest) -> None:
+        path = AZURE_DEPLOYMENT.sub("/v1/", request.path.split("?", 1)[0])  # Azure: same API, other paths
+        route = ROUTES.get((request.method, path))
         if route is None:
-            return self._error(404, f"Invalid URL ({self.command} {path})")
-        if self.command == "POST" and not isinstance(parsed, dict):
+            return self._error(404, f"Invalid URL ({request.method} {path})")
+        parsed = request.json
+        if request.method == "POST" and not isinstance(parsed, dict):
             return self._error(400, "We could not parse the JSON body of your request.", ERROR_CODES[400])
         params: Json = parsed if isinstance(parsed, dict) else {}
         simulated = re.fullmatch(r"error-([45]\d\d)", str(params.get("model", "")))
         if simulated:
             status = int(simulated[1])
             return self._error(status, f"Simulated {status} error", ERROR_CODES.get(status, "simulated"))
-        if params.get("model") == "flaky-429" and self.server.owner.first_attempt(_compact(params)):
+        if params.get("model") == "flaky-429" and self.owner.first_attempt(compact(params)):
             # Rate limited once per distinct request, with the delay a real API asks for.
             error = {
                 "message": "Rate limit reached",
@@ -168,44 +111,24 @@ class _Handler(BaseHTTPRequestHandler):
                 "param": None,
                 "code": "rate_limit_exceeded",
             }
-            return self._send_json(429, {"error": error}, {"retry-after": str(FLAKY_RETRY_AFTER)})
+            return self.send_json(429, {"error": error}, {"retry-after": str(FLAKY_RETRY_AFTER)})
         route(self, params)
-
-    def _start(self, status: int, headers: dict[str, str]) -> None:
-        self.send_response(status)
-        for name, value in {**headers, "x-request-id": f"req_{uuid.uuid4().hex}"}.items():
-            self.send_header(name, value)
-        self.end_headers()
-
-    def _send_json(self, status: int, obj: Any, headers: dict[str, str] | None = None) -> None:
-        data = _compact(obj)
-        length = str(len(data))
-        self._start(status, {"Content-Type": "application/json", "Content-Length": length, **(headers or {})})
-        self.wfile.write(data)
 
     def _error(self, status: int, message: str, code: str | None = None) -> None:
         kind = "requests" if status == 429 else "server_error" if status >= 500 else "invalid_request_error"
         error = {"message": message, "type": kind, "param": None, "code": code}
-        self._send_json(status, {"error": error}, {"retry-after": "0"} if status == 429 else None)
-
-    def _write_chunk(self, data: bytes) -> None:
-        self.wfile.write(b"%x\r\n%s\r\n" % (len(data), data))
-        self.wfile.flush()
+        self.send_json(status, {"error": error}, {"retry-after": "0"} if status == 429 else None)
 
     def _stream(self, head: Json, choices: list[Json], params: Json, usage: dict[str, int]) -> None:
         """One SSE event per HTTP chunk, spaced by event_delay, so clients see them arrive one by one."""
-        self._start(200, SSE_HEADERS)
         options = params.get("stream_options")
         if isinstance(options, dict) and options.get("include_usage"):  # then every chunk has a usage key
             events = [{**head, "choices": [c], "usage": None} for c in choices]
             events.append({**head, "choices": [], "usage": usage})
         else:
             events = [{**head, "choices": [c]} for c in choices]
-        for event in events:
-            self._write_chunk(b"data: " + _compact(event) + b"\n\n")
-            time.sleep(self.server.owner.event_delay)
-        self._write_chunk(b"data: [DONE]\n\n")
-        self.wfile.write(b"0\r\n\r\n")
+        chunks = [b"data: " + compact(event) + b"\n\n" for event in events]
+        self.send_chunks("text/event-stream", [*chunks, b"data: [DONE]\n\n"])
 
     @staticmethod
     def _head(prefix: str, obj: str, params: Json) -> Json:
@@ -234,7 +157,7 @@ class _Handler(BaseHTTPRequestHandler):
                 for i, a in enumerate(answers)
             ]
             head = self._head("chatcmpl", "chat.completion", params)
-            return self._send_json(200, {**head, "choices": choices, "usage": usage})
+            return self.send_json(200, {**head, "choices": choices, "usage": usage})
 
         def choice(i: int, delta: Json, finish: str | None = None) -> Json:
             return {"index": i, "delta": delta, "logprobs": None, "finish_reason": finish}
@@ -256,7 +179,7 @@ class _Handler(BaseHTTPRequestHandler):
         head = self._head("cmpl", "text_completion", params)
         if not params.get("stream"):
             choices = [choice(i, a, "stop") for i, a in enumerate(answers)]
-            return self._send_json(200, {**head, "choices": choices, "usage": usage})
+            return self.send_json(200, {**head, "choices": choices, "usage": usage})
         chunks = [choice(i, p) for i, p in _interleave(answers)]
         self._stream(head, chunks + [choice(i, "", "stop") for i in range(len(answers))], params, usage)
 
@@ -270,10 +193,10 @@ class _Handler(BaseHTTPRequestHandler):
             data.append({"object": "embedding", "index": i, "embedding": encoded})
         tokens = sum(_words(t) for t in texts)
         usage = {"prompt_tokens": tokens, "total_tokens": tokens}
-        self._send_json(200, {"object": "list", "data": data, "model": params.get("model"), "usage": usage})
+        self.send_json(200, {"object": "list", "data": data, "model": params.get("model"), "usage": usage})
 
     def _models(self, params: Json) -> None:
-        self._send_json(200, {"object": "list", "data": MODELS})
+        self.send_json(200, {"object": "list", "data": MODELS})
 
 
 # Azure OpenAI serves the same API under /openai/deployments/<deployment>/...?api-version=...
@@ -286,97 +209,17 @@ ROUTES: dict[tuple[str, str], Callable[[_Handler, Json], None]] = {
 }
 
 
-class _HTTPServer(ThreadingHTTPServer):
-    """Tracks open connections so stop() can cut idle keep-alive ones too."""
+class OpenAICompatibleServer(LoopbackServer):
+    """OpenAI's wire format, at ``http://127.0.0.1:<port>/v1``."""
 
-    daemon_threads = True
-    # socketserver's default backlog of 5 drops connections when a test opens 25 at once; real servers queue more.
-    request_queue_size = 128
-
-    def __init__(self, owner: OpenAICompatibleServer, port: int) -> None:
-        self.owner = owner
-        self.connections: set[socket.socket] = set()
-        self.lock = threading.Lock()
-        super().__init__(("127.0.0.1", port), _Handler)
-
-    def track(self, conn: socket.socket, *, add: bool) -> None:
-        with self.lock:
-            (self.connections.add if add else self.connections.discard)(conn)
-
-    def close_all(self) -> None:
-        with self.lock:
-            conns = list(self.connections)
-        for conn in conns:
-            with contextlib.suppress(OSError):
-                conn.shutdown(socket.SHUT_RDWR)
-
-
-class OpenAICompatibleServer:
-    """OpenAI wire-format server on 127.0.0.1 in a daemon thread; a context manager or start()/stop()."""
-
-    def __init__(self, event_delay: float = 0.01, port: int = 0) -> None:
-        self.event_delay = event_delay
-        self.port = port  # 0 picks a free port on start(); reuse a port to "restart" a server
-        self.requests: list[RecordedRequest] = []
-        self._seen: set[bytes] = set()
-        self._lock = threading.Lock()
-        self._httpd: _HTTPServer | None = None
-        self._thread: threading.Thread | None = None
-
-    @property
-    def base_url(self) -> str:
-        return f"http://127.0.0.1:{self.port}/v1"
-
-    def start(self) -> OpenAICompatibleServer:
-        if self._httpd is not None:
-            raise RuntimeError("server is already running")
-        httpd = self._httpd = _HTTPServer(self, self.port)
-        self.port = httpd.server_address[1]
-        # A short poll interval keeps stop() fast: shutdown() waits for the serve loop's next poll.
-        self._thread = threading.Thread(target=httpd.serve_forever, args=(0.05,), daemon=True)
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        """Stop serving, close the listening socket and every open connection: new connections are refused."""
-        httpd, self._httpd = self._httpd, None
-        if httpd is None:
-            return
-        httpd.shutdown()
-        httpd.server_close()
-        httpd.close_all()
-        if self._thread is not None:
-            self._thread.join()
-            self._thread = None
-
-    def first_attempt(self, request: bytes) -> bool:
-        """True the first time this exact request is seen (drives the flaky-429 model)."""
-        with self._lock:
-            first = request not in self._seen
-            self._seen.add(request)
-            return first
-
-    def reset(self) -> None:
-        """Forget the requests seen so far."""
-        with self._lock:
-            self.requests.clear()
-
-    def _record(self, request: RecordedRequest) -> None:
-        with self._lock:
-            self.requests.append(request)
-
-    def __enter__(self) -> OpenAICompatibleServer:
-        return self.start()
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.stop()
+    handler = _Handler
+    path_prefix = "/v1"
 
 
 if __name__ == "__main__":  # serve in the foreground, e.g. to re-record example_suite
     import sys
 
-    port = int(sys.argv[1]) if len(sys.argv) > 1 else 8765
-    with OpenAICompatibleServer(port=port, event_delay=0.0) as running:
-        print(f"OpenAI-compatible server on {running.base_url} (Ctrl-C stops it)", flush=True)
-        with contextlib.suppress(KeyboardInterrupt):
-            threading.Event().wait()
+    serve_forever(
+        OpenAICompatibleServer(port=int(sys.argv[1]) if len(sys.argv) > 1 else 8765, event_delay=0.0),
+        "OpenAI-compatible",
+    )
