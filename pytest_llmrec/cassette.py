@@ -31,6 +31,7 @@ from pytest_llmrec import codec, foreign, payloads
 from pytest_llmrec.config import Mode, RecordingConfig
 from pytest_llmrec.errors import RecordingMissError, RecordingWarning
 from pytest_llmrec.foreign import ForeignIndexes
+from pytest_llmrec.ids import IdMap, ResponseIds
 from pytest_llmrec.matching import (
     KeyOptions,
     RequestKey,
@@ -86,6 +87,7 @@ class LLMCassette(Cassette):  # type: ignore[misc]
             match_host=config.match_host,
         )
         self.recorder = LLMRecorder(config)
+        self.ids = IdMap()
         self._calls: Counter[str] = Counter()
         self._pending: list[tuple[Path, Recording]] = []
         self._unfinished: set[Exchange] = set()  # planned for recording, response not complete yet
@@ -112,6 +114,7 @@ class LLMCassette(Cassette):  # type: ignore[misc]
         found = self._find(key, occurrence, url, headers, body) if fresh_enough else None
         if found is not None:
             source, recording = found
+            self.ids.learn(recording.id_normalization_mapping)
             self.recorder.replayed.append(dataclasses.replace(exchange, path=source))
             self.recorder.tokens_replayed += payloads.tokens_used(recording.response.body)
             return Plan(exchange, key, None, recording)
@@ -163,20 +166,35 @@ class LLMCassette(Cassette):  # type: ignore[misc]
             candidates.append(Candidate(path, request.method, request.endpoint, body))
         return candidates
 
-    def record(self, plan: Plan, status: int, headers: Iterable[tuple[str, str]], body: bytes) -> None:
-        """Count the tokens a live response spent, and keep it for writing when the test ends."""
+    def record(
+        self,
+        plan: Plan,
+        status: int,
+        headers: Iterable[tuple[str, str]],
+        body: bytes,
+        ids: ResponseIds | None = None,
+    ) -> None:
+        """Count the tokens a live response spent, and keep it for writing when the test ends.
+
+        ``ids`` normalises the response's ids (see ids.py); a body the client already saw
+        normalised passes through it unchanged.
+        """
+        endpoint = plan.exchange.endpoint
         if plan.request is None:  # live mode: measured, never stored
             with contextlib.suppress(ValueError):  # an encoding we cannot read: no count
-                response = codec.encode_response(status, headers, body, stable_id=None)
+                response = codec.encode_response(status, headers, body, endpoint)
                 self.recorder.tokens_live += payloads.tokens_used(response.body)
             return
-        stable_id = payloads.stable_id(plan.key.digest, plan.exchange.occurrence)
-        response = codec.encode_response(status, headers, body, stable_id)
+        ids = ids or self.ids.response(plan.key.digest, plan.exchange.occurrence)
+        response = codec.encode_response(
+            status, headers, body, endpoint, lambda v: ids.normalize(v, endpoint)
+        )
         self.recorder.tokens_live += payloads.tokens_used(response.body)
         recording = Recording(
             scope=self.config.scope,
             request=plan.request,
             response=response,
+            id_normalization_mapping=dict(ids.pairs),
         )
         with self._lock:
             self._unfinished.discard(plan.exchange)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import base64
 import zlib
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -21,6 +21,7 @@ from pytest_llmrec.normalize import parse_json
 JSON, TEXT, BASE64, SSE, NDJSON = "json", "text", "base64", "sse", "ndjson"
 FORMATS = (JSON, TEXT, BASE64, SSE, NDJSON)
 STREAM_FORMATS = (SSE, NDJSON)
+NDJSON_TYPES = ("application/x-ndjson", "application/jsonl", "application/ndjson")
 DEFAULT_CONTENT_TYPES = {
     JSON: "application/json",
     TEXT: "text/plain; charset=utf-8",
@@ -90,16 +91,22 @@ def _event_names(events: list[streams.SseEvent]) -> str:
 
 
 def encode_response(
-    status: int, headers: Iterable[tuple[str, str]], body: bytes, stable_id: str | None
+    status: int,
+    headers: Iterable[tuple[str, str]],
+    body: bytes,
+    endpoint: str = "",
+    normalize: Callable[[Any], Any] | None = None,
 ) -> StoredResponse:
-    """The stored form of a response; ``stable_id``, if given, replaces per-call ids."""
+    """The stored form of a response to ``endpoint``; ``normalize``, if given, rewrites each JSON
+    value (a body or a stream event) first, e.g. to make per-call ids stable."""
     headers = list(headers)
     body = decompress(body, header_value(headers, "content-encoding"))
     content_type = header_value(headers, "content-type")
     media = (content_type or "").split(";")[0].strip().lower()
 
     def typed(value: Any) -> Any:
-        return payloads.normalize_volatile(payloads.to_typed(value), stable_id)
+        value = normalize(value) if normalize is not None else value
+        return payloads.to_typed(value, endpoint) if status < 400 else value
 
     if media == "text/event-stream":
         events, terminator = streams.parse_sse(body)
@@ -110,7 +117,7 @@ def encode_response(
             stored = [typed(e.data) for e in events]
         info = {"terminator": terminator, "event_names": names}
         return StoredResponse(status, SSE, stored, content_type, info)
-    if media in ("application/x-ndjson", "application/jsonl", "application/ndjson"):
+    if media in NDJSON_TYPES:
         return StoredResponse(
             status, NDJSON, [typed(item) for item in streams.parse_ndjson(body)], content_type
         )

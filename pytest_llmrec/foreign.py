@@ -287,7 +287,7 @@ def _response(response: dict[str, Any], path: Path) -> codec.StoredResponse:
         raise RecordingFileError(path, "response.body", "a stream must be a list")
     if all(isinstance(line, str) for line in body):  # HTTP-level: the SSE lines as received
         text = "".join(f"{line}\n" for line in body).encode()
-        return codec.encode_response(status, [("content-type", "text/event-stream")], text, stable_id=None)
+        return codec.encode_response(status, [("content-type", "text/event-stream")], text)
     openai_chunks = any(str(payloads.type_of(item)).startswith("openai.") for item in body)
     stream = {"terminator": "[DONE]" if openai_chunks else None, "event_names": codec.EVENT_NAMES_NONE}
     return codec.StoredResponse(status, codec.SSE, body, "text/event-stream", stream)

@@ -107,5 +107,5 @@ def wire_response(response: dict[str, Any]) -> codec.StoredResponse:
     body = response.get("body")
     if response.get("is_streaming") and isinstance(body, list):
         events = b"".join(b"data: " + orjson.dumps(_wire_json(chunk)) + b"\n\n" for chunk in body)
-        return codec.encode_response(200, [("content-type", "text/event-stream")], events, stable_id=None)
+        return codec.encode_response(200, [("content-type", "text/event-stream")], events)
     return codec.StoredResponse(200, codec.JSON, _wire_json(body), "application/json")

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import sys
 from collections.abc import AsyncIterator, Callable, Iterator
 from types import ModuleType
 from typing import Any, NamedTuple
@@ -18,7 +19,7 @@ from typing import Any, NamedTuple
 from vcr import patch as vcr_patch
 from vcr.patch import CassettePatcherBuilder
 
-from pytest_llmrec import codec
+from pytest_llmrec import codec, streams
 from pytest_llmrec.cassette import LLMCassette, Plan
 from pytest_llmrec.recording import Recording
 
@@ -32,16 +33,28 @@ class StreamClasses(NamedTuple):
 
 
 class _Collector:
-    """What both tee streams keep: the chunks seen so far, handed over once when the body is whole."""
+    """What both tee streams keep: the chunks seen so far (rewritten, if a rewriter is given), handed
+    over once when the body is whole."""
 
-    def __init__(self, inner: Any, on_complete: OnComplete) -> None:
+    def __init__(self, inner: Any, on_complete: OnComplete, rewriter: streams.FrameRewriter | None) -> None:
         self._inner, self._on_complete, self._done = inner, on_complete, False
+        self._rewriter = rewriter
         self._parts: list[bytes] = []
 
-    def _complete(self) -> None:
+    def _take(self, chunk: bytes) -> bytes:
+        if self._rewriter is not None:
+            chunk = self._rewriter.feed(chunk)
+        self._parts.append(chunk)
+        return chunk
+
+    def _complete(self) -> bytes:
+        """Finish the body; returns what the rewriter still held back."""
+        rest = self._rewriter.finish() if self._rewriter is not None else b""
         if not self._done:
             self._done = True
+            self._parts.append(rest)
             self._on_complete(b"".join(self._parts))
+        return rest
 
 
 @functools.cache
@@ -49,7 +62,7 @@ def _stream_classes(httpx: ModuleType) -> StreamClasses:
     """Stream classes built on the given module's base classes, since httpx checks isinstance."""
 
     class ReplayStream(httpx.SyncByteStream, httpx.AsyncByteStream):  # type: ignore[misc, name-defined]
-        """A recorded body sent in its original chunks (one per stream event)."""
+        """A body sent in given chunks (one per stream event when replayed)."""
 
         def __init__(self, chunks: list[bytes]) -> None:
             self._chunks = chunks
@@ -66,14 +79,16 @@ def _stream_classes(httpx: ModuleType) -> StreamClasses:
 
         def __iter__(self) -> Iterator[bytes]:
             for chunk in self._inner:
-                self._parts.append(chunk)
-                yield chunk
-            self._complete()
+                if out := self._take(chunk):
+                    yield out
+            if rest := self._complete():
+                yield rest
 
         def close(self) -> None:
             try:
                 if not self._done:  # the client stopped early: read the rest so the recording is whole
-                    self._parts.extend(self._inner)
+                    for chunk in self._inner:
+                        self._take(chunk)
                     self._complete()
             finally:
                 self._inner.close()
@@ -83,14 +98,16 @@ def _stream_classes(httpx: ModuleType) -> StreamClasses:
 
         async def __aiter__(self) -> AsyncIterator[bytes]:
             async for chunk in self._inner:
-                self._parts.append(chunk)
-                yield chunk
-            self._complete()
+                if out := self._take(chunk):
+                    yield out
+            if rest := self._complete():
+                yield rest
 
         async def aclose(self) -> None:
             try:
                 if not self._done:
-                    self._parts.extend([chunk async for chunk in self._inner])
+                    async for chunk in self._inner:
+                        self._take(chunk)
                     self._complete()
             finally:
                 await self._inner.aclose()
@@ -104,15 +121,72 @@ def _replayed(httpx: ModuleType, recording: Recording) -> Any:
     return httpx.Response(replay.status, headers=replay.headers, stream=stream)
 
 
-def _on_complete(cassette: LLMCassette, plan: Plan, response: Any) -> OnComplete:
-    return lambda body: cassette.record(plan, response.status_code, response.headers.multi_items(), body)
-
-
 def _plan(cassette: LLMCassette, request: Any, body: bytes) -> Plan:
+    """Decide; a request that goes live gets its stable ids translated back to the real ones."""
     plan = cassette.plan(request.method, str(request.url), request.headers, body)
-    if plan.record:
-        request.headers["accept-encoding"] = "identity"  # keep recorded bodies readable
+    if plan.replay is None:
+        request.headers["accept-encoding"] = "identity"  # bodies we can read, normalise and record
+        url = cassette.ids.to_real(str(request.url))
+        if url != str(request.url):
+            request.url = type(request.url)(url)
+        real_body = cassette.ids.to_real_bytes(body)
+        if real_body != body:
+            request.stream = _stream_classes(_module_of(request)).replay([real_body])
+            request._content = real_body
+            request.headers["content-length"] = str(len(real_body))
     return plan
+
+
+def _module_of(request: Any) -> ModuleType:
+    return sys.modules[type(request).__module__.split(".")[0]]
+
+
+def _body_kind(response: Any) -> str | None:
+    """How a live body is normalised: as whole JSON, frame by frame (SSE, NDJSON), or not at all."""
+    if response.headers.get("content-encoding", "identity") not in ("identity", ""):
+        return None  # the server compressed anyway: recorded after decompression, passed on as is
+    media = response.headers.get("content-type", "").split(";")[0].strip().lower()
+    if media == "text/event-stream":
+        return codec.SSE
+    if media in codec.NDJSON_TYPES:
+        return codec.NDJSON
+    return codec.JSON if "json" in media else None
+
+
+class _Live:
+    """A response that went live: what the client receives, normalised, and what gets recorded."""
+
+    def __init__(self, cassette: LLMCassette, plan: Plan, response: Any, httpx: ModuleType) -> None:
+        self.cassette, self.plan, self.response, self.httpx = cassette, plan, response, httpx
+        self.ids = cassette.ids.response(plan.key.digest, plan.exchange.occurrence)
+        self.kind = _body_kind(response)
+        self.endpoint = plan.exchange.endpoint
+
+    def record(self, body: bytes) -> None:
+        headers = self.response.headers.multi_items()
+        self.cassette.record(self.plan, self.response.status_code, headers, body, self.ids)
+
+    def normalized_json(self, body: bytes) -> Any:
+        """The response with its whole (already read) JSON body normalised and recorded."""
+        body = self.ids.normalize_json(body, self.endpoint)
+        self.response.stream = _stream_classes(self.httpx).replay([body])
+        if "content-length" in self.response.headers:
+            self.response.headers["content-length"] = str(len(body))
+        self.record(body)
+        return self.response
+
+    def teed(self, async_: bool) -> Any:
+        """The response with a stream that passes (and normalises) the body as it arrives."""
+        rewriter = None
+        if self.kind in codec.STREAM_FORMATS:
+            endpoint = self.endpoint
+            rewriter = streams.FrameRewriter(
+                self.kind == codec.SSE, lambda d: self.ids.normalize_json(d, endpoint)
+            )
+        classes = _stream_classes(self.httpx)
+        tee = classes.async_tee if async_ else classes.tee
+        self.response.stream = tee(self.response.stream, self.record, rewriter)
+        return self.response
 
 
 def sync_handler(cassette: LLMCassette, real: Callable[..., Any], httpx: ModuleType) -> Callable[..., Any]:
@@ -126,11 +200,14 @@ def sync_handler(cassette: LLMCassette, real: Callable[..., Any], httpx: ModuleT
         except Exception:
             cassette.failed(plan)  # a connection error is the client's to report, never a recording
             raise
-        if plan.replay is None:  # recorded, or measured for the tokens it spent
-            response.stream = _stream_classes(httpx).tee(
-                response.stream, _on_complete(cassette, plan, response)
-            )
-        return response
+        live = _Live(cassette, plan, response, httpx)
+        if live.kind != codec.JSON:
+            return live.teed(async_=False)
+        try:
+            body = b"".join(response.stream)
+        finally:
+            response.stream.close()
+        return live.normalized_json(body)
 
     return handle_request
 
@@ -146,10 +223,14 @@ def async_handler(cassette: LLMCassette, real: Callable[..., Any], httpx: Module
         except Exception:
             cassette.failed(plan)
             raise
-        if plan.replay is None:  # recorded, or measured for the tokens it spent
-            tee = _stream_classes(httpx).async_tee
-            response.stream = tee(response.stream, _on_complete(cassette, plan, response))
-        return response
+        live = _Live(cassette, plan, response, httpx)
+        if live.kind != codec.JSON:
+            return live.teed(async_=True)
+        try:
+            body = b"".join([chunk async for chunk in response.stream])
+        finally:
+            await response.stream.aclose()
+        return live.normalized_json(body)
 
     return handle_async_request
 

@@ -7,29 +7,12 @@ glance. ``__data__`` is the provider's JSON as sent; replay re-emits it as is.
 
 from __future__ import annotations
 
-import hashlib
 from typing import Any
+
+from pytest_llmrec import sdk_types
 
 TYPE_KEY = "__type__"
 DATA_KEY = "__data__"
-
-# OpenAI's "object" field names the SDK class a body parses into.
-OPENAI_OBJECT_TYPES = {
-    "chat.completion": "openai.types.chat.chat_completion.ChatCompletion",
-    "chat.completion.chunk": "openai.types.chat.chat_completion_chunk.ChatCompletionChunk",
-    "text_completion": "openai.types.completion.Completion",
-    "model": "openai.types.model.Model",
-}
-EMBEDDINGS_TYPE = "openai.types.create_embedding_response.CreateEmbeddingResponse"
-
-# Types whose "id" and "created" change on every call; normalised so re-recording is byte-stable.
-VOLATILE_ID_TYPES = frozenset(
-    {
-        OPENAI_OBJECT_TYPES["chat.completion"],
-        OPENAI_OBJECT_TYPES["chat.completion.chunk"],
-        OPENAI_OBJECT_TYPES["text_completion"],
-    }
-)
 
 
 def typed(type_path: str, data: Any) -> dict[str, Any]:
@@ -44,19 +27,17 @@ def type_of(value: Any) -> str | None:
     return value[TYPE_KEY] if is_typed(value) else None
 
 
-def to_typed(value: Any) -> Any:
+def to_typed(value: Any, endpoint: str = "") -> Any:
     """Wrap a parsed JSON body in its SDK type where we know it; leave anything else plain."""
     if not isinstance(value, dict):
         return value
-    kind = value.get("object")
-    if kind in OPENAI_OBJECT_TYPES:
-        return typed(OPENAI_OBJECT_TYPES[kind], value)
     data = value.get("data")
-    if kind == "list" and isinstance(data, list):
+    if value.get("object") == "list" and isinstance(data, list):
         if data and all(isinstance(item, dict) and item.get("object") == "embedding" for item in data):
-            return typed(EMBEDDINGS_TYPE, value)
+            return typed(sdk_types.EMBEDDINGS, value)
         return {**value, "data": [to_typed(item) for item in data]}
-    return value
+    type_path = sdk_types.sdk_type(value, endpoint)
+    return typed(type_path, value) if type_path else value
 
 
 def from_typed(value: Any) -> Any:
@@ -70,46 +51,34 @@ def from_typed(value: Any) -> Any:
     return value
 
 
-def stable_id(key_digest: str, occurrence: int) -> str:
-    """The id a recording shows instead of the provider's: ``rec-`` + 12 hex digits of the key."""
-    if occurrence > 1:
-        key_digest = hashlib.sha256(f"{key_digest}:{occurrence}".encode()).hexdigest()
-    return f"rec-{key_digest[:12]}"
-
-
-def normalize_volatile(value: Any, replacement_id: str | None) -> Any:
-    """Replace per-call ids and timestamps of known types, so an unchanged answer is an unchanged file."""
-    if replacement_id is None or not (
-        is_typed(value) and value[TYPE_KEY] in VOLATILE_ID_TYPES and isinstance(value[DATA_KEY], dict)
-    ):
-        return value
-    data = dict(value[DATA_KEY])
-    if "id" in data:
-        data["id"] = replacement_id
-    if "created" in data:
-        data["created"] = 0
-    return typed(value[TYPE_KEY], data)
-
-
 def tokens_used(body: Any) -> int:
-    """Tokens a response reports in its ``usage`` (OpenAI's or Anthropic's field names), 0 if none.
+    """Tokens a response reports (OpenAI's, Anthropic's and Ollama's field names), 0 if none.
 
     A stream reports usage in some of its events: input counts once, output grows, so the
     largest of each is taken.
     """
     prompt = completion = total = 0
     for item in body if isinstance(body, list) else [body]:
-        data = from_typed(item)
-        data = data.get("data", data) if isinstance(data, dict) and "event" in data else data
-        usage = data.get("usage") if isinstance(data, dict) else None
-        if isinstance(data, dict) and not isinstance(usage, dict) and isinstance(data.get("message"), dict):
-            usage = data["message"].get("usage")  # Anthropic's message_start event
-        if not isinstance(usage, dict):
+        usage = _usage_of(from_typed(item))
+        if usage is None:
             continue
-        prompt = max(prompt, _count(usage, "prompt_tokens", "input_tokens"))
-        completion = max(completion, _count(usage, "completion_tokens", "output_tokens"))
+        prompt = max(prompt, _count(usage, "prompt_tokens", "input_tokens", "prompt_eval_count"))
+        completion = max(completion, _count(usage, "completion_tokens", "output_tokens", "eval_count"))
         total = max(total, _count(usage, "total_tokens"))
     return max(total, prompt + completion)
+
+
+def _usage_of(data: Any) -> dict[str, Any] | None:
+    """Where a body or stream event keeps its counts: ``usage``, the ``message`` of Anthropic's
+    message_start, the ``response`` of a Responses API event, or Ollama's top level."""
+    if not isinstance(data, dict):
+        return None
+    if "event" in data and "data" in data:  # a stored SSE event with an explicit name
+        return _usage_of(data["data"])
+    for holder in (data, data.get("message"), data.get("response")):
+        if isinstance(holder, dict) and isinstance(holder.get("usage"), dict):
+            return holder["usage"]  # type: ignore[no-any-return]
+    return data if "eval_count" in data or "prompt_eval_count" in data else None
 
 
 def _count(usage: dict[str, Any], *names: str) -> int:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import urllib.parse
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -17,6 +18,11 @@ class Exchange:
     key: str
     path: Path
     occurrence: int = 1
+
+    @property
+    def endpoint(self) -> str:
+        """The URL's path, which tells how a body is typed."""
+        return urllib.parse.urlsplit(self.url).path
 
 
 @dataclass

@@ -13,6 +13,9 @@ import os
 import re
 import tempfile
 from pathlib import Path
+from typing import Any
+
+import orjson
 
 from pytest_llmrec import recording
 from pytest_llmrec.errors import RecordingFileError
@@ -88,12 +91,16 @@ class Store:
     def write(self, path: Path, rec: Recording, *, overwrite: bool) -> bool:
         """Write atomically (temporary file, then rename); never leaves a half-written file.
 
-        Without ``overwrite`` an existing file is kept and False returned, even if another
+        With ``overwrite``, a file that differs only in ``id_normalization_mapping`` is left
+        alone, so re-recording the same answers changes no byte. Without ``overwrite`` an
+        existing file is kept and False returned, even if another
         process created it a moment ago. Credentials are scrubbed first; a document that still
         looks like it holds a key raises SecretInRecordingError and nothing is written.
         """
         document = self.scrubber.scrub(recording.to_document(rec))
         self.scrubber.check(document, str(path))
+        if overwrite and _same_but_real_ids(path, document):
+            return True  # only the real ids behind the stable ones changed: the file stays as it is
         data = recording.dumps(document)
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
@@ -112,3 +119,15 @@ class Store:
             return True
         finally:
             tmp.unlink(missing_ok=True)
+
+
+def _same_but_real_ids(path: Path, document: dict[str, Any]) -> bool:
+    """Whether the file at ``path`` holds ``document`` apart from the real ids its stable ids stand for."""
+    try:
+        existing = orjson.loads(path.read_bytes())
+    except (OSError, orjson.JSONDecodeError):
+        return False
+    if not isinstance(existing, dict):
+        return False
+    mapping = "id_normalization_mapping"
+    return bool({**existing, mapping: None} == orjson.loads(recording.dumps({**document, mapping: None})))

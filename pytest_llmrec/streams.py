@@ -7,6 +7,8 @@ and replayed.
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -80,3 +82,47 @@ def parse_ndjson(body: bytes) -> list[Any]:
 
 def render_ndjson(items: list[Any]) -> list[bytes]:
     return [f"{_data_text(item)}\n".encode() for item in items]
+
+
+class FrameRewriter:
+    """Rewrites a stream's JSON payloads as the stream passes, one whole frame at a time.
+
+    Chunks may split an event anywhere; complete frames (SSE events, NDJSON lines) leave as soon
+    as their end arrives, so the client still sees the stream as it comes.
+    """
+
+    _SSE_END = re.compile(rb"\r?\n\r?\n")
+    _LINE_END = re.compile(rb"\n")
+
+    def __init__(self, sse: bool, rewrite_json: Callable[[bytes], bytes]) -> None:
+        self._end = self._SSE_END if sse else self._LINE_END
+        self._sse = sse
+        self._rewrite_json = rewrite_json
+        self._pending = b""
+
+    def feed(self, chunk: bytes) -> bytes:
+        data = self._pending + chunk
+        out = []
+        start = 0
+        for match in self._end.finditer(data):
+            out.append(self._frame(data[start : match.start()]) + match[0])
+            start = match.end()
+        self._pending = data[start:]
+        return b"".join(out)
+
+    def finish(self) -> bytes:
+        rest, self._pending = self._pending, b""
+        return self._frame(rest) if rest.strip() else rest
+
+    def _frame(self, frame: bytes) -> bytes:
+        if not self._sse:
+            return self._rewrite_json(frame) if frame.lstrip()[:1] == b"{" else frame
+        lines = frame.split(b"\n")
+        for i, line in enumerate(lines):
+            if line.startswith(b"data:"):
+                value = line[5:].lstrip(b" ").rstrip(b"\r")
+                if value[:1] == b"{":
+                    lines[i] = (
+                        b"data: " + self._rewrite_json(value) + (b"\r" if line.endswith(b"\r") else b"")
+                    )
+        return b"\n".join(lines)

@@ -1,3 +1,4 @@
+import dataclasses
 import os
 import signal
 import subprocess
@@ -54,6 +55,7 @@ def test_no_temporary_files_are_left_behind(tmp_path):
 
 
 KILLED_SUITE = """
+import dataclasses
 import os
 import pytest
 try:
@@ -90,3 +92,28 @@ def test_a_killed_recording_run_leaves_only_whole_recordings(inner, openai_serve
     for path in files:  # every recording on disk is whole; a write in progress stays a hidden temporary
         assert recording.loads(path.read_bytes(), path).response.is_streaming
     assert all(p.name.startswith(".") for p in root.rglob("*") if p.is_file() and p not in files)
+
+
+def test_rewrite_keeps_a_file_whose_only_change_is_the_real_ids_behind_stable_ones(tmp_path):
+    store = Store(tmp_path)
+    path = tmp_path / "s" / "k.json"
+    store.write(
+        path,
+        dataclasses.replace(rec("same"), id_normalization_mapping={"rec-1": "resp_old"}),
+        overwrite=False,
+    )
+    before = path.read_bytes()
+
+    store.write(
+        path, dataclasses.replace(rec("same"), id_normalization_mapping={"rec-1": "resp_new"}), overwrite=True
+    )
+    assert path.read_bytes() == before
+
+    store.write(
+        path,
+        dataclasses.replace(rec("changed"), id_normalization_mapping={"rec-1": "resp_new"}),
+        overwrite=True,
+    )
+    assert store.read(path) == dataclasses.replace(
+        rec("changed"), id_normalization_mapping={"rec-1": "resp_new"}
+    )

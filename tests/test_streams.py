@@ -1,4 +1,4 @@
-from pytest_llmrec.streams import SseEvent, parse_ndjson, parse_sse, render_ndjson, render_sse
+from pytest_llmrec.streams import FrameRewriter, SseEvent, parse_ndjson, parse_sse, render_ndjson, render_sse
 
 
 def test_openai_sse_round_trip_keeps_events_and_done():
@@ -21,3 +21,30 @@ def test_ndjson_round_trip():
     items = parse_ndjson(b'{"done": false}\n{"done": true}\n')
     assert items == [{"done": False}, {"done": True}]
     assert render_ndjson(items) == [b'{"done":false}\n', b'{"done":true}\n']
+
+
+def _upper_ids(data: bytes) -> bytes:
+    return data.replace(b"live", b"LIVE")
+
+
+def test_frame_rewriter_rewrites_whole_sse_events_however_the_chunks_split_them():
+    body = b'event: a\ndata: {"id":"live"}\n\r\n: comment\n\ndata: {"id":"live2"}\n\ndata: [DONE]\n\n'
+    for size in (1, 3, 7, len(body)):
+        rewriter = FrameRewriter(True, _upper_ids)
+        out = (
+            b"".join(rewriter.feed(body[i : i + size]) for i in range(0, len(body), size)) + rewriter.finish()
+        )
+        assert out == body.replace(b"live", b"LIVE"), size
+
+
+def test_frame_rewriter_sends_each_event_as_soon_as_it_is_complete():
+    rewriter = FrameRewriter(True, _upper_ids)
+    assert rewriter.feed(b'data: {"id":"li') == b""
+    assert rewriter.feed(b've"}\n\ndata: {"id"') == b'data: {"id":"LIVE"}\n\n'
+    assert rewriter.finish() == b'data: {"id"'  # an unfinished event is passed on as it came
+
+
+def test_frame_rewriter_on_ndjson_lines():
+    rewriter = FrameRewriter(False, _upper_ids)
+    out = rewriter.feed(b'{"a":"live"}\n{"b":') + rewriter.feed(b'"live"}\n') + rewriter.finish()
+    assert out == b'{"a":"LIVE"}\n{"b":"LIVE"}\n'
