@@ -1,16 +1,47 @@
-"""A pytester project whose tests call the OpenAI SDK: what the end-to-end tests drive."""
+"""A pytester project whose tests call a provider SDK: what the end-to-end tests drive."""
 
 from __future__ import annotations
 
 import json
+import textwrap
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+# A conftest for the inner project: any socket connect fails the test, so replay provably stays offline.
+NO_SOCKETS = textwrap.dedent(
+    """
+    import socket
+    import pytest
+
+    @pytest.fixture(autouse=True)
+    def no_sockets(monkeypatch):
+        def refuse(self, address):
+            raise AssertionError(f"replay opened a socket to {address}")
+        monkeypatch.setattr(socket.socket, "connect", refuse)
+        monkeypatch.setattr(socket.socket, "connect_ex", refuse)
+    """
+)
+
+# The start of an inner test module: the server's base URL, and save() for what the SDK returned.
+PREAMBLE = textwrap.dedent(
+    """
+    import asyncio, json, os, pathlib
+    import pytest
+
+    BASE = os.environ["LLMREC_TEST_BASE_URL"]
+
+    def save(name, value):
+        out = pathlib.Path(os.environ["LLMREC_TEST_OUT"])
+        out.mkdir(exist_ok=True)
+        (out / f"{name}.json").write_text(json.dumps(value, default=str))
+    """
+)
+
 
 class InnerSuite:
-    """A pytester project whose tests call the OpenAI SDK and save what it returned as JSON."""
+    """A pytester project whose tests call a provider SDK and save what it returned as JSON (see PREAMBLE)."""
 
     def __init__(self, pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, base_url: str) -> None:
         self.pytester = pytester
@@ -23,6 +54,9 @@ class InnerSuite:
         for old in self.out.glob("*.json"):
             old.unlink()
         return self.pytester.runpytest("-p", "no:cacheprovider", "-p", "no:asyncio", *args)
+
+    def forbid_sockets(self) -> None:
+        self.pytester.makeconftest(NO_SOCKETS)
 
     def results(self) -> dict[str, Any]:
         return {path.stem: json.loads(path.read_text()) for path in sorted(self.out.glob("*.json"))}

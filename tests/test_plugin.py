@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from inner_suite import InnerSuite
+from inner_suite import NO_SOCKETS, InnerSuite
 
 # The user's suite: sync and async, streamed and not, plus the other endpoints the SDK offers.
 SUITE = textwrap.dedent(
@@ -75,21 +75,6 @@ def ids_of(result: Any) -> set[str]:
     """Ids of the completions and chunks in one saved result."""
     items = result if isinstance(result, list) else [result]
     return {item["id"] for item in items}
-
-
-NO_SOCKETS = textwrap.dedent(
-    """
-    import socket
-    import pytest
-
-    @pytest.fixture(autouse=True)
-    def no_sockets(monkeypatch):
-        def refuse(self, address):
-            raise AssertionError(f"replay opened a socket to {address}")
-        monkeypatch.setattr(socket.socket, "connect", refuse)
-        monkeypatch.setattr(socket.socket, "connect_ex", refuse)
-    """
-)
 
 
 @pytest.fixture
