@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import importlib
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -13,6 +15,13 @@ from llm_server import OpenAICompatibleServer
 from ollama_server import OllamaServer
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
+
+# pytester's in-process runs forget the modules first imported inside them. httpx keeps a table of
+# httpcore's exception classes built on first use, so if the transports were first imported by an
+# inner run, a later outer test would see connection errors escape unmapped. Import them once, here.
+for _transport in ("httpx", "httpcore", "httpx2", "httpcore2"):
+    with contextlib.suppress(ImportError):
+        importlib.import_module(_transport)
 
 
 @pytest.fixture

@@ -10,23 +10,18 @@ import time
 
 import openai
 import pytest
-from openai.types.chat import ChatCompletionMessageParam
 
 from llm_server import SUN_ANSWER, OpenAICompatibleServer
-
-SUN_QUESTION = "What is the latin name of the Sun?"
-
-
-def make_client(server: OpenAICompatibleServer) -> openai.OpenAI:
-    return openai.OpenAI(base_url=server.base_url, api_key="sk-test", max_retries=0)
-
-
-def make_async_client(server: OpenAICompatibleServer) -> openai.AsyncOpenAI:
-    return openai.AsyncOpenAI(base_url=server.base_url, api_key="sk-test", max_retries=0)
-
-
-def ask(text: str) -> list[ChatCompletionMessageParam]:
-    return [{"role": "system", "content": "Be brief."}, {"role": "user", "content": text}]
+from openai_clients import (
+    CALL_ID,
+    PARIS,
+    SUN_QUESTION,
+    WEATHER_TOOL,
+    City,
+    ask,
+    make_async_client,
+    make_client,
+)
 
 
 def test_chat_non_stream_answer_and_usage(openai_server: OpenAICompatibleServer) -> None:
@@ -241,3 +236,132 @@ def test_each_sse_event_is_its_own_http_chunk(openai_server: OpenAICompatibleSer
     assert all(c.startswith(b"data: ") and c.endswith(b"\n\n") and c.count(b"data: ") == 1 for c in chunks)
     assert chunks[-1] == b"data: [DONE]\n\n"
     assert "".join(json.loads(c[6:])["choices"][0]["text"] for c in chunks[:-1]) == "Echo: one two"
+
+
+def test_chat_tool_call_ids_round_trip(openai_server: OpenAICompatibleServer) -> None:
+    client = make_client(openai_server)
+    messages = ask("weather in Paris")
+    first, second = (
+        client.chat.completions.create(model="gpt-4o-mini", messages=messages, tools=[WEATHER_TOOL])
+        for _ in range(2)
+    )
+    message = first.choices[0].message
+    assert first.choices[0].finish_reason == "tool_calls"
+    assert message.content is None
+    assert message.tool_calls is not None and len(message.tool_calls) == 1
+    call = message.tool_calls[0]
+    assert call.type == "function"
+    assert CALL_ID.fullmatch(call.id)
+    assert (call.function.name, json.loads(call.function.arguments)) == (
+        "get_weather",
+        {"query": "weather in Paris"},
+    )
+    assert second.choices[0].message.tool_calls is not None
+    assert second.choices[0].message.tool_calls[0].id != call.id  # random per call, like the real API
+
+    answered = client.chat.completions.create(
+        model="gpt-4o-mini",
+        tools=[WEATHER_TOOL],
+        messages=[
+            *messages,
+            {"role": "assistant", "tool_calls": [call.model_dump()]},  # type: ignore[list-item]
+            {"role": "tool", "tool_call_id": call.id, "content": "sunny"},
+        ],
+    )
+    assert answered.choices[0].message.content == "Tool said: sunny"
+    assert answered.choices[0].finish_reason == "stop"
+
+    with pytest.raises(openai.BadRequestError) as unknown:
+        client.chat.completions.create(
+            model="gpt-4o-mini",
+            messages=[
+                *messages,
+                {"role": "tool", "tool_call_id": "call_madeUpByTheClient0000", "content": "x"},
+            ],
+        )
+    assert "call_madeUpByTheClient0000" in unknown.value.message
+    assert "unknown" in unknown.value.message
+    assert unknown.value.param == "messages.[2].tool_call_id"
+
+
+def test_chat_tool_call_stream_deltas(openai_server: OpenAICompatibleServer) -> None:
+    client = make_client(openai_server)
+    chunks = list(
+        client.chat.completions.create(
+            model="gpt-4o-mini", messages=ask("weather in Paris today"), tools=[WEATHER_TOOL], stream=True
+        )
+    )
+    deltas = [c.choices[0].delta for c in chunks]
+    opening = deltas[0].tool_calls
+    assert opening is not None and opening[0].function is not None
+    assert (deltas[0].role, opening[0].index, opening[0].type) == ("assistant", 0, "function")
+    assert (opening[0].function.name, opening[0].function.arguments) == ("get_weather", "")
+    assert opening[0].id is not None and CALL_ID.fullmatch(opening[0].id)
+    pieces = [d.tool_calls[0] for d in deltas[1:-1] if d.tool_calls]
+    assert len(pieces) > 1 and all(p.id is None and p.function is not None for p in pieces)
+    arguments = "".join(p.function.arguments or "" for p in pieces if p.function)
+    assert json.loads(arguments) == {"query": "weather in Paris today"}
+    assert chunks[-1].choices[0].finish_reason == "tool_calls"
+
+    # The SDK's stream helper accumulates the deltas into the message a non-streamed call returns.
+    with client.chat.completions.stream(
+        model="gpt-4o-mini", messages=ask("weather in Rome"), tools=[WEATHER_TOOL]
+    ) as stream:
+        final = stream.get_final_completion()
+    calls = final.choices[0].message.tool_calls
+    assert calls is not None and calls[0].type == "function"
+    assert json.loads(calls[0].function.arguments) == {"query": "weather in Rome"}
+    assert calls[0].id != opening[0].id
+
+
+def test_async_chat_tool_call_then_tool_result(openai_server: OpenAICompatibleServer) -> None:
+    async def main() -> None:
+        client = make_async_client(openai_server)
+        asked = await client.chat.completions.create(
+            model="gpt-4o-mini", messages=ask("weather?"), tools=[WEATHER_TOOL]
+        )
+        assert asked.choices[0].message.tool_calls is not None
+        call_id = asked.choices[0].message.tool_calls[0].id
+        stream = await client.chat.completions.create(
+            model="gpt-4o-mini",
+            messages=[{"role": "tool", "tool_call_id": call_id, "content": "rain all day"}],
+            stream=True,
+        )
+        assert "".join([c.choices[0].delta.content or "" async for c in stream]) == "Tool said: rain all day"
+        await client.close()
+
+    asyncio.run(main())
+
+
+def test_chat_structured_output_parses(openai_server: OpenAICompatibleServer) -> None:
+    client = make_client(openai_server)
+    parsed = client.chat.completions.parse(
+        model="gpt-4o-mini", messages=ask(PARIS.model_dump_json()), response_format=City
+    )
+    assert parsed.choices[0].message.parsed == PARIS
+    sent = openai_server.requests[-1].json
+    assert sent is not None and sent["response_format"]["type"] == "json_schema"
+
+    with pytest.raises(openai.BadRequestError) as not_json:
+        client.chat.completions.parse(
+            model="gpt-4o-mini", messages=ask("Paris, please"), response_format=City
+        )
+    assert "not JSON" in not_json.value.message
+
+
+def test_path_parameters_and_methods_route_exactly(openai_server: OpenAICompatibleServer) -> None:
+    conn = http.client.HTTPConnection("127.0.0.1", openai_server.port, timeout=5)
+    for method, path in [
+        ("GET", "/v1/responses/"),
+        ("DELETE", "/v1/responses/resp_x"),
+        ("GET", "/v1/files/a/b"),
+    ]:
+        conn.request(method, path)
+        answer = conn.getresponse()
+        assert answer.status == 404, (method, path)
+        assert json.loads(answer.read())["error"]["message"] == f"Invalid URL ({method} {path})"
+    conn.request("POST", "/v1/files", body=b"{}", headers={"Content-Type": "application/json"})
+    not_a_form = conn.getresponse()
+    assert not_a_form.status == 400
+    assert "multipart/form-data" in json.loads(not_a_form.read())["error"]["message"]
+    conn.close()
