@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import contextlib
 import functools
-import sys
 from collections.abc import AsyncIterator, Callable, Iterator
 from types import ModuleType
 from typing import Any, NamedTuple
@@ -121,7 +120,7 @@ def _replayed(httpx: ModuleType, recording: Recording) -> Any:
     return httpx.Response(replay.status, headers=replay.headers, stream=stream)
 
 
-def _plan(cassette: LLMCassette, request: Any, body: bytes) -> Plan:
+def _plan(cassette: LLMCassette, request: Any, body: bytes, httpx: ModuleType) -> Plan:
     """Decide; a request that goes live gets its stable ids translated back to the real ones."""
     plan = cassette.plan(request.method, str(request.url), request.headers, body)
     if plan.replay is None:
@@ -131,14 +130,10 @@ def _plan(cassette: LLMCassette, request: Any, body: bytes) -> Plan:
             request.url = type(request.url)(url)
         real_body = cassette.ids.to_real_bytes(body)
         if real_body != body:
-            request.stream = _stream_classes(_module_of(request)).replay([real_body])
-            request._content = real_body
+            request.stream = _stream_classes(httpx).replay([real_body])
+            request._content = real_body  # what request.read() returns; the transport sends .stream
             request.headers["content-length"] = str(len(real_body))
     return plan
-
-
-def _module_of(request: Any) -> ModuleType:
-    return sys.modules[type(request).__module__.split(".")[0]]
 
 
 def _body_kind(response: Any) -> str | None:
@@ -192,7 +187,7 @@ class _Live:
 def sync_handler(cassette: LLMCassette, real: Callable[..., Any], httpx: ModuleType) -> Callable[..., Any]:
     @functools.wraps(real)
     def handle_request(transport: Any, request: Any) -> Any:
-        plan = _plan(cassette, request, request.read())
+        plan = _plan(cassette, request, request.read(), httpx)
         if plan.replay is not None:
             return _replayed(httpx, plan.replay)
         try:
@@ -215,7 +210,7 @@ def sync_handler(cassette: LLMCassette, real: Callable[..., Any], httpx: ModuleT
 def async_handler(cassette: LLMCassette, real: Callable[..., Any], httpx: ModuleType) -> Callable[..., Any]:
     @functools.wraps(real)
     async def handle_async_request(transport: Any, request: Any) -> Any:
-        plan = _plan(cassette, request, await request.aread())
+        plan = _plan(cassette, request, await request.aread(), httpx)
         if plan.replay is not None:
             return _replayed(httpx, plan.replay)
         try:
