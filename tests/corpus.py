@@ -239,8 +239,7 @@ def call(case: Case, asynchronous: bool) -> Any:
     if case.kind in ("chat", "completions", "embeddings", "models"):
         return _openai(case.kind, url, body, asynchronous)
     if case.kind == "ollama_ps":
-        import ollama
-
+        ollama = pytest.importorskip("ollama")
         if asynchronous:
             return asyncio.run(ollama.AsyncClient(host=url, verify=TLS).ps())
         return ollama.Client(host=url, verify=TLS).ps()

@@ -40,7 +40,7 @@ def test_responses_chain_through_previous_response_id(openai_server: OpenAICompa
 
     with pytest.raises(openai.NotFoundError) as missing:
         client.responses.create(model="gpt-4o-mini", input="x", previous_response_id="resp_never_issued")
-    assert missing.value.message.endswith("Previous response with id 'resp_never_issued' not found.")
+    assert "Previous response with id 'resp_never_issued' not found." in missing.value.message
     assert missing.value.code == "previous_response_not_found"
     assert missing.value.param == "previous_response_id"
 
