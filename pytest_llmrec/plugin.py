@@ -11,7 +11,6 @@ from typing import Any
 
 import pytest
 
-from pytest_llmrec.cassette import LLMCassette
 from pytest_llmrec.config import (
     MARKER_NAME,
     Mode,
@@ -22,7 +21,6 @@ from pytest_llmrec.config import (
 )
 from pytest_llmrec.errors import ConfigError, LLMRecordingError
 from pytest_llmrec.guard import no_live_connections, resolve_hosts
-from pytest_llmrec.interception import intercepting
 from pytest_llmrec.recorder import LLMRecorder
 from pytest_llmrec.session import SessionState
 from pytest_llmrec.unused import ACTIONS
@@ -251,6 +249,11 @@ def llm_recorder(
         config = _resolve(item, request.config.stash[session_options_key], llm_recording_config)
     except ConfigError as error:
         raise pytest.UsageError(f"{item.nodeid}: {error}") from None
+    # Imported here, not at the top: VCR.py imports every installed HTTP client (about 0.3 s), which
+    # a session whose tests record and replay nothing should not pay.
+    from pytest_llmrec.cassette import LLMCassette
+    from pytest_llmrec.interception import intercepting
+
     state = request.config.stash[state_key]
     cassette = LLMCassette(config, item.nodeid, refreshed=state.refreshed, foreign=state.foreign)
     with contextlib.ExitStack() as stack:
