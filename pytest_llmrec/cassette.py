@@ -172,12 +172,12 @@ class LLMCassette(Cassette):  # type: ignore[misc]
         status: int,
         headers: Iterable[tuple[str, str]],
         body: bytes,
-        ids: ResponseIds | None = None,
+        normalized_by: ResponseIds | None = None,
     ) -> None:
         """Count the tokens a live response spent, and keep it for writing when the test ends.
 
-        ``ids`` normalises the response's ids (see ids.py); a body the client already saw
-        normalised passes through it unchanged.
+        ``normalized_by``: what already made the body's ids stable on its way to the client (see
+        ids.py); without it, the body is normalised here.
         """
         endpoint = plan.exchange.endpoint
         if plan.request is None:  # live mode: measured, never stored
@@ -185,10 +185,9 @@ class LLMCassette(Cassette):  # type: ignore[misc]
                 response = codec.encode_response(status, headers, body, endpoint)
                 self.recorder.tokens_live += payloads.tokens_used(response.body)
             return
-        ids = ids or self.ids.response(plan.key.digest, plan.exchange.occurrence)
-        response = codec.encode_response(
-            status, headers, body, endpoint, lambda v: ids.normalize(v, endpoint)
-        )
+        ids = normalized_by or self.ids.response(plan.key.digest, plan.exchange.occurrence)
+        normalize = None if normalized_by else (lambda value: ids.normalize(value, endpoint))
+        response = codec.encode_response(status, headers, body, endpoint, normalize)
         self.recorder.tokens_live += payloads.tokens_used(response.body)
         recording = Recording(
             scope=self.config.scope,

@@ -159,7 +159,8 @@ class _Live:
 
     def record(self, body: bytes) -> None:
         headers = self.response.headers.multi_items()
-        self.cassette.record(self.plan, self.response.status_code, headers, body, self.ids)
+        normalized_by = self.ids if self.kind is not None else None  # a body passed on as it came is not
+        self.cassette.record(self.plan, self.response.status_code, headers, body, normalized_by)
 
     def normalized_json(self, body: bytes) -> Any:
         """The response with its whole (already read) JSON body normalised and recorded."""
