@@ -64,3 +64,8 @@ class InnerSuite:
     def recordings(self) -> dict[Path, bytes]:
         root = self.pytester.path / "recordings"
         return {p.relative_to(root): p.read_bytes() for p in sorted(root.rglob("*.json"))}
+
+    def documents(self, test: str | None = None) -> dict[Path, Any]:
+        """The recordings parsed, by path under the recordings dir; only one inner test's if named."""
+        found = {path: json.loads(data) for path, data in self.recordings().items()}
+        return {path: doc for path, doc in found.items() if test is None or path.parts[1] == test}

@@ -529,6 +529,10 @@ def test_requests_and_aiohttp_record_and_replay_through_vcrpys_stubs(inner, open
     inner.pytester.makepyfile(test_clients=OTHER_CLIENTS)
     inner.run("--llm-record=record-missing").assert_outcomes(passed=2)
     assert len(openai_server.requests) == 3 == len(inner.recordings())
+    plain = [
+        doc["response"]["body"] for doc in inner.documents().values() if not doc["response"]["is_streaming"]
+    ]
+    assert [body["__data__"]["id"][:4] for body in plain] == ["rec-", "rec-"]  # stable on disk here too
     openai_server.stop()
     inner.pytester.makeconftest(NO_SOCKETS)
 

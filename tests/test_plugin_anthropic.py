@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import textwrap
 
-import orjson
 import pytest
 
 from anthropic_server import AnthropicServer
@@ -81,10 +80,6 @@ def suite(
     return inner
 
 
-def stored(suite: InnerSuite, test: str) -> list[dict]:
-    return [orjson.loads(data) for path, data in suite.recordings().items() if path.parts[1] == test]
-
-
 def test_messages_record_with_stable_ids_and_replay_offline_equal(suite, anthropic_server):
     suite.run("--llm-record=record-missing").assert_outcomes(passed=TESTS)
     live = suite.results()
@@ -103,7 +98,7 @@ def test_messages_record_with_stable_ids_and_replay_offline_equal(suite, anthrop
         "body": {"type": "error", "error": {"type": "rate_limit_error", "message": "Simulated 429 error"}},
     }
 
-    (stream,) = stored(suite, "test_create_stream")
+    (stream,) = suite.documents("test_create_stream").values()
     types = [
         event["__type__"].rsplit(".", 1)[1] for event in stream["response"]["body"] if "__type__" in event
     ]
@@ -112,10 +107,10 @@ def test_messages_record_with_stable_ids_and_replay_offline_equal(suite, anthrop
         and types[-1] == "RawMessageStopEvent"
     )
     assert stream["response"]["stream"] == {"event_names": "type", "terminator": None}
-    (plain,) = stored(suite, "test_create")
+    (plain,) = suite.documents("test_create").values()
     assert plain["response"]["body"]["__type__"] == "anthropic.types.message.Message"
     (first, second) = sorted(
-        stored(suite, "test_tool_use"), key=lambda r: len(r["request"]["body"]["messages"])
+        suite.documents("test_tool_use").values(), key=lambda r: len(r["request"]["body"]["messages"])
     )
     assert first["id_normalization_mapping"][call["id"]] == sent
     assert (

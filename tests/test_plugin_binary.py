@@ -5,7 +5,6 @@ from __future__ import annotations
 import base64
 import textwrap
 
-import orjson
 import pytest
 
 from inner_suite import PREAMBLE, InnerSuite
@@ -55,8 +54,7 @@ def suite(
 
 
 def by_endpoint(suite: InnerSuite) -> dict[str, dict]:
-    files = [orjson.loads(data) for data in suite.recordings().values()]
-    return {f"{r['request']['method']} {r['request']['endpoint']}": r for r in files}
+    return {f"{r['request']['method']} {r['request']['endpoint']}": r for r in suite.documents().values()}
 
 
 def test_uploads_audio_and_images_record_and_replay_offline_equal(suite, openai_server):

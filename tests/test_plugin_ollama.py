@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import textwrap
 
-import orjson
 import pytest
 
 from inner_suite import PREAMBLE, InnerSuite
@@ -82,7 +81,7 @@ def test_native_api_records_typed_ndjson_and_replays_offline_equal(suite, ollama
         "error": 'model "missing-model" not found, try pulling it first',
     }
 
-    files = {path.name: orjson.loads(data) for path, data in suite.recordings().items()}
+    files = suite.documents()
     streams = [
         f["response"]
         for f in files.values()
