@@ -15,11 +15,12 @@ from pathlib import Path
 
 import orjson
 
-from pytest_llmrec import recording
-from pytest_llmrec.foreign import ForeignIndex, convertible
+from pytest_llmrec.llama_stack.convert import convertible
+from pytest_llmrec.llama_stack.index import ForeignIndex
 from pytest_llmrec.matching import KeyOptions, request_key
-from pytest_llmrec.scrub import Scrubber, SecretInRecordingError
-from pytest_llmrec.store import Store
+from pytest_llmrec.storage import recording
+from pytest_llmrec.storage.scrub import Scrubber, SecretInRecordingError
+from pytest_llmrec.storage.store import Store
 
 JSON_HEADERS = {"content-type": "application/json"}
 

@@ -15,7 +15,7 @@ from typing import Any
 
 from pytest_llmrec.errors import ConfigError
 from pytest_llmrec.normalize import JsonPath
-from pytest_llmrec.scrub import CREDENTIAL_ENV_VARS
+from pytest_llmrec.storage.scrub import CREDENTIAL_ENV_VARS
 
 
 class Mode(str, enum.Enum):

@@ -20,7 +20,7 @@ from pytest_llmrec.config import (
     resolve,
 )
 from pytest_llmrec.errors import ConfigError, LLMRecordingError
-from pytest_llmrec.guard import no_live_connections, resolve_hosts
+from pytest_llmrec.intercept.guard import no_live_connections, resolve_hosts
 from pytest_llmrec.recorder import LLMRecorder
 from pytest_llmrec.session import SessionState
 from pytest_llmrec.unused import ACTIONS
@@ -251,8 +251,8 @@ def llm_recorder(
         raise pytest.UsageError(f"{item.nodeid}: {error}") from None
     # Imported here, not at the top: VCR.py imports every installed HTTP client (about 0.3 s), which
     # a session whose tests record and replay nothing should not pay.
-    from pytest_llmrec.cassette import LLMCassette
-    from pytest_llmrec.interception import intercepting
+    from pytest_llmrec.intercept.transports import intercepting
+    from pytest_llmrec.tape import LLMCassette
 
     state = request.config.stash[state_key]
     cassette = LLMCassette(config, item.nodeid, refreshed=state.refreshed, foreign=state.foreign)

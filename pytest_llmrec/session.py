@@ -15,9 +15,9 @@ from pathlib import Path
 from typing import Any
 
 from pytest_llmrec.config import Mode
-from pytest_llmrec.foreign import ForeignIndexes
+from pytest_llmrec.llama_stack.index import ForeignIndexes
 from pytest_llmrec.recorder import LLMRecorder
-from pytest_llmrec.store import Store
+from pytest_llmrec.storage.store import Store
 from pytest_llmrec.unused import StoreUsage
 
 

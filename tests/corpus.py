@@ -20,10 +20,10 @@ from typing import Any
 import openai
 import pytest
 
-from pytest_llmrec.cassette import LLMCassette
 from pytest_llmrec.config import Mode, RecordingConfig
-from pytest_llmrec.foreign import ForeignIndexes
-from pytest_llmrec.interception import intercepting
+from pytest_llmrec.intercept.transports import intercepting
+from pytest_llmrec.llama_stack.index import ForeignIndexes
+from pytest_llmrec.tape import LLMCassette
 
 HERE = Path(__file__).resolve().parent
 SHARED_CORPUS = HERE.parents[1] / "shared" / "llama_stack_recordings"

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from pytest_llmrec.cassette import LLMCassette
 from pytest_llmrec.config import Mode, RecordingConfig
 from pytest_llmrec.errors import RecordingMissError
+from pytest_llmrec.tape import LLMCassette
 
 URL = "https://api.openai.com/v1/chat/completions"
 HEADERS = {"content-type": "application/json"}

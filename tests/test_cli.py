@@ -10,7 +10,7 @@ import pytest
 from corpus import SUBSET, cases, check, shadowing
 
 from pytest_llmrec.cli import main
-from pytest_llmrec.foreign import ForeignIndexes
+from pytest_llmrec.llama_stack.index import ForeignIndexes
 
 INFERENCE = SUBSET / "tests/integration/inference/recordings"
 COMMON = SUBSET / "tests/integration/common/recordings"

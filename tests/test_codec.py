@@ -3,8 +3,8 @@ import gzip
 import orjson
 import pytest
 
-from pytest_llmrec import codec, sdk_types
 from pytest_llmrec.ids import IdMap
+from pytest_llmrec.storage import codec, sdk_types
 
 SSE_HEADERS = [("content-type", "text/event-stream; charset=utf-8")]
 JSON_HEADERS = [("content-type", "application/json")]

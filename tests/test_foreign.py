@@ -11,9 +11,11 @@ import orjson
 import pytest
 from corpus import SUBSET
 
-from pytest_llmrec import codec, genai
-from pytest_llmrec.foreign import ForeignIndex, ForeignIndexes, find, to_recording, wire_path
+from pytest_llmrec.llama_stack import genai
+from pytest_llmrec.llama_stack.convert import to_recording, wire_path
+from pytest_llmrec.llama_stack.index import ForeignIndex, ForeignIndexes, find
 from pytest_llmrec.normalize import JsonPath
+from pytest_llmrec.storage import codec
 
 SEED_NAME = "f27523f3fec83ad48410fc1d959e056fea9ca2d5678acdbe04496bc639cdbbdc.json"
 SHARED_SEED = Path(__file__).resolve().parents[2] / "shared" / "seed" / SEED_NAME

@@ -10,10 +10,10 @@ from pathlib import Path
 import openai
 import pytest
 
-from pytest_llmrec.cassette import LLMCassette
 from pytest_llmrec.config import Mode, RecordingConfig
 from pytest_llmrec.errors import RecordingWarning
-from pytest_llmrec.interception import intercepting
+from pytest_llmrec.intercept.transports import intercepting
+from pytest_llmrec.tape import LLMCassette
 
 from llm_server import OpenAICompatibleServer
 

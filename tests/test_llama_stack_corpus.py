@@ -12,7 +12,7 @@ from __future__ import annotations
 import pytest
 from corpus import SHARED_CORPUS, SUBSET, Case, cases, check, shadowing
 
-from pytest_llmrec.foreign import ForeignIndexes
+from pytest_llmrec.llama_stack.index import ForeignIndexes
 
 SUBSET_CASES = cases(SUBSET)
 CORPUS_CASES = cases(SHARED_CORPUS)

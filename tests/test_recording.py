@@ -3,8 +3,8 @@ from pathlib import Path
 import orjson
 import pytest
 
-from pytest_llmrec import codec, recording
 from pytest_llmrec.errors import RecordingFileError
+from pytest_llmrec.storage import codec, recording
 
 SEED = Path(__file__).resolve().parents[2] / "shared" / "seed"
 SEED_FILE = SEED / "f27523f3fec83ad48410fc1d959e056fea9ca2d5678acdbe04496bc639cdbbdc.json"

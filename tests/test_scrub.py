@@ -6,10 +6,10 @@ import textwrap
 
 import pytest
 
-from pytest_llmrec import codec
-from pytest_llmrec.recording import Recording, StoredRequest
-from pytest_llmrec.scrub import Scrubber, SecretInRecordingError
-from pytest_llmrec.store import Store
+from pytest_llmrec.storage import codec
+from pytest_llmrec.storage.recording import Recording, StoredRequest
+from pytest_llmrec.storage.scrub import Scrubber, SecretInRecordingError
+from pytest_llmrec.storage.store import Store
 
 PLANTED = "sk-proj-PLANTEDabcdefghijklmnopqrstuvwxyz0123456789"
 

@@ -6,9 +6,9 @@ import sys
 import time
 from pathlib import Path
 
-from pytest_llmrec import codec, recording
-from pytest_llmrec.recording import Recording, StoredRequest
-from pytest_llmrec.store import Store, scope_folder
+from pytest_llmrec.storage import codec, recording
+from pytest_llmrec.storage.recording import Recording, StoredRequest
+from pytest_llmrec.storage.store import Store, scope_folder
 
 
 def rec(text: str) -> Recording:

@@ -1,4 +1,11 @@
-from pytest_llmrec.streams import FrameRewriter, SseEvent, parse_ndjson, parse_sse, render_ndjson, render_sse
+from pytest_llmrec.storage.streams import (
+    FrameRewriter,
+    SseEvent,
+    parse_ndjson,
+    parse_sse,
+    render_ndjson,
+    render_sse,
+)
 
 
 def test_openai_sse_round_trip_keeps_events_and_done():

@@ -18,9 +18,9 @@ from typing import Any, NamedTuple
 from vcr import patch as vcr_patch
 from vcr.patch import CassettePatcherBuilder
 
-from pytest_llmrec import codec, streams
-from pytest_llmrec.cassette import LLMCassette, Plan
-from pytest_llmrec.recording import Recording
+from pytest_llmrec.storage import codec, streams
+from pytest_llmrec.storage.recording import Recording
+from pytest_llmrec.tape import LLMCassette, Plan
 
 OnComplete = Callable[[bytes], None]
 

@@ -13,9 +13,9 @@ from typing import Any
 
 import orjson
 
-from pytest_llmrec import codec
 from pytest_llmrec.errors import RecordingFileError
 from pytest_llmrec.normalize import normalize_body, parse_json
+from pytest_llmrec.storage import codec
 
 
 @dataclass(frozen=True)

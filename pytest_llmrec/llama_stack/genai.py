@@ -16,7 +16,7 @@ from typing import Any
 
 import orjson
 
-from pytest_llmrec import codec
+from pytest_llmrec.storage import codec
 
 # The SDK method each recorded endpoint stands for, and whether it streams.
 METHODS = {

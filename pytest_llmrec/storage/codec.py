@@ -15,8 +15,8 @@ from typing import Any
 
 import orjson
 
-from pytest_llmrec import payloads, streams
 from pytest_llmrec.normalize import parse_json
+from pytest_llmrec.storage import payloads, streams
 
 JSON, TEXT, BASE64, SSE, NDJSON = "json", "text", "base64", "sse", "ndjson"
 FORMATS = (JSON, TEXT, BASE64, SSE, NDJSON)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pytest_llmrec import sdk_types
+from pytest_llmrec.storage import sdk_types
 
 TYPE_KEY = "__type__"
 DATA_KEY = "__data__"

@@ -27,11 +27,11 @@ from vcr.matchers import method as method_matcher
 from vcr.matchers import path as path_matcher
 from vcr.record_mode import RecordMode
 
-from pytest_llmrec import codec, foreign, payloads
 from pytest_llmrec.config import Mode, RecordingConfig
 from pytest_llmrec.errors import RecordingMissError, RecordingWarning
-from pytest_llmrec.foreign import ForeignIndexes
 from pytest_llmrec.ids import IdMap, ResponseIds
+from pytest_llmrec.llama_stack import index as foreign
+from pytest_llmrec.llama_stack.index import ForeignIndexes
 from pytest_llmrec.matching import (
     KeyOptions,
     RequestKey,
@@ -43,9 +43,10 @@ from pytest_llmrec.matching import (
 from pytest_llmrec.misses import Candidate, explain_miss
 from pytest_llmrec.normalize import content_type_of, normalize_body
 from pytest_llmrec.recorder import Exchange, LLMRecorder
-from pytest_llmrec.recording import Recording, StoredRequest, request_body_for_storage
-from pytest_llmrec.scrub import Scrubber, SecretInRecordingError
-from pytest_llmrec.store import Store
+from pytest_llmrec.storage import codec, payloads
+from pytest_llmrec.storage.recording import Recording, StoredRequest, request_body_for_storage
+from pytest_llmrec.storage.scrub import Scrubber, SecretInRecordingError
+from pytest_llmrec.storage.store import Store
 
 _PLAN_ATTRIBUTE = "_llmrec_plan"
 

@@ -17,10 +17,10 @@ from typing import Any
 
 import orjson
 
-from pytest_llmrec import recording
 from pytest_llmrec.errors import RecordingFileError
-from pytest_llmrec.recording import Recording
-from pytest_llmrec.scrub import Scrubber
+from pytest_llmrec.storage import recording
+from pytest_llmrec.storage.recording import Recording
+from pytest_llmrec.storage.scrub import Scrubber
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9_.\-\[\]=+,@]")
 MAX_PART = 80
