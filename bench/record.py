@@ -1,6 +1,6 @@
 """Recording, once per benchmark run: both recorders capture the same loopback server's answers.
 
-The server (the project's ``tests/llm_server.py``) is stopped before any replay, so a contender
+The server (the project's ``tests/fakes/llm_server.py``) is stopped before any replay, so a contender
 that fell back to the network would fail rather than look fast. The floor's canned dict is read
 from VCR.py's cassettes, so all three replay the same content.
 """
@@ -29,7 +29,7 @@ def loopback_server() -> Iterator[Any]:
     """The project's OpenAI-compatible test server, streaming without delays between events."""
     sys.path.insert(0, str(REPO / "tests"))
     try:
-        from llm_server import OpenAICompatibleServer
+        from fakes.llm_server import OpenAICompatibleServer
     finally:
         sys.path.remove(str(REPO / "tests"))
     with OpenAICompatibleServer(event_delay=0.0) as server:

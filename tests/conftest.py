@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from anthropic_server import AnthropicServer
-from inner_suite import InnerSuite
-from llm_server import OpenAICompatibleServer
-from ollama_server import OllamaServer
+from fakes.anthropic_server import AnthropicServer
+from fakes.inner_suite import InnerSuite
+from fakes.llm_server import OpenAICompatibleServer
+from fakes.ollama_server import OllamaServer
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 
