@@ -15,14 +15,14 @@ from pathlib import Path
 
 import orjson
 
+from pytest_llmrec import media
+from pytest_llmrec.errors import SecretInRecordingError
 from pytest_llmrec.llama_stack.convert import convertible
 from pytest_llmrec.llama_stack.index import ForeignIndex
 from pytest_llmrec.matching import KeyOptions, request_key
 from pytest_llmrec.storage import recording
-from pytest_llmrec.storage.scrub import Scrubber, SecretInRecordingError
+from pytest_llmrec.storage.scrub import Scrubber
 from pytest_llmrec.storage.store import Store
-
-JSON_HEADERS = {"content-type": "application/json"}
 
 
 def import_llama_stack(source: Path, destination: Path, shared: list[Path], verbose: bool) -> int:
@@ -39,7 +39,9 @@ def _convert(
     outcome: Counter[str] = Counter()
     conflicts: list[Path] = []
     for entry, request, converted in convertible(index, shared):
-        key = request_key(request.method, request.url, JSON_HEADERS, request.body, KeyOptions(request.scope))
+        key = request_key(
+            request.method, request.url, media.JSON_TYPE, request.body, KeyOptions(request.scope)
+        )
         target = store.path_for(request.scope, key.digest, 1)
         if not target.exists():
             try:

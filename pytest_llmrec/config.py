@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from pytest_llmrec.errors import ConfigError
-from pytest_llmrec.normalize import JsonPath
+from pytest_llmrec.jsonpath import JsonPath
 from pytest_llmrec.storage.scrub import CREDENTIAL_ENV_VARS
 
 
@@ -123,6 +123,7 @@ class RecordingConfig:
     shared_dirs: tuple[Path, ...] = ()  # read after recordings_dir, never written
     scrub_env_vars: tuple[str, ...] = CREDENTIAL_ENV_VARS  # whose values never reach a recording
     scrub: tuple[JsonPath, ...] = ()  # body fields whose values never reach a recording
+    record_on_failure: bool = True  # keep the recordings of a test that failed
 
     @property
     def read_dirs(self) -> tuple[Path, ...]:

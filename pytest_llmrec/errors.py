@@ -1,4 +1,4 @@
-"""Errors a user of pytest-llmrec can see.
+"""Every error and warning a user of pytest-llmrec can see, in one place (all exported by the package).
 
 Errors raised while a request is being intercepted derive from ``BaseException``
 on purpose: SDKs such as openai catch ``Exception`` around the transport, retry
@@ -17,6 +17,14 @@ class LLMRecordingError(BaseException):
 
 class RecordingMissError(LLMRecordingError):
     """A request had no recording and the mode forbids going live."""
+
+
+class LiveConnectionBlockedError(LLMRecordingError):
+    """A socket tried to connect while the test was replaying."""
+
+
+class SecretInRecordingError(LLMRecordingError):
+    """A recording still looked like it held a key after scrubbing, so it was not written."""
 
 
 class RecordingFileError(LLMRecordingError):

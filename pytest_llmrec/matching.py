@@ -2,7 +2,9 @@
 
 Canonical JSON of method, path, query, normalised body and scope, hashed with
 SHA-256. The same function names files when recording and finds them when
-replaying, so a lookup is one ``open()`` of a known path, never a scan.
+replaying, so a lookup is one ``open()`` of a known path, never a scan. A body's
+identity alone (``body_identity``) is what llama-stack's index and VCR.py's body
+matcher compare.
 """
 
 from __future__ import annotations
@@ -10,13 +12,15 @@ from __future__ import annotations
 import hashlib
 import json
 import urllib.parse
-from collections.abc import Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
 import orjson
 
-from pytest_llmrec.normalize import JsonPath, content_type_of, normalize_body
+from pytest_llmrec import media
+from pytest_llmrec.jsonpath import JsonPath
+from pytest_llmrec.normalize import normalize_body
 
 # Query parameters that carry credentials never take part in the key (nor reach disk).
 CREDENTIAL_QUERY_PARAMS = frozenset(
@@ -78,14 +82,14 @@ def public_url(url: str) -> str:
 
 
 def canonical_request(
-    method: str, url: str, headers: Mapping[str, Any], body: bytes | None, options: KeyOptions
+    method: str, url: str, content_type: str | None, body: bytes | None, options: KeyOptions
 ) -> dict[str, Any]:
     host, path, query = split_url(url)
     canonical: dict[str, Any] = {
         "method": method.upper(),
         "path": path,
         "query": sorted(query),
-        "body": normalize_body(body, content_type_of(headers), options.ignore),
+        "body": normalize_body(body, content_type, options.ignore),
         "scope": options.scope,
     }
     if options.match_host:
@@ -101,22 +105,33 @@ def canonical_json(value: Any) -> bytes:
 
 
 def request_key(
-    method: str, url: str, headers: Mapping[str, Any], body: bytes | None, options: KeyOptions
+    method: str, url: str, content_type: str | None, body: bytes | None, options: KeyOptions
 ) -> RequestKey:
-    canonical = canonical_request(method, url, headers, body, options)
+    canonical = canonical_request(method, url, content_type, body, options)
     return RequestKey(hashlib.sha256(canonical_json(canonical)).hexdigest(), canonical)
 
 
-def body_hash_matcher(options: KeyOptions) -> Any:
-    """A VCR.py matcher comparing normalised bodies, for ``VCR.register_matcher``.
+def body_identity(normalized: Any) -> str:
+    """The digest of a normalised body: two requests carry the same body when these are equal."""
+    return hashlib.sha256(canonical_json(normalized)).hexdigest()
 
-    Raises AssertionError with both canonical bodies when they differ, as VCR expects.
+
+def body_hash_matcher(ignore: Iterable[str] = ()) -> Any:
+    """A VCR.py matcher comparing request bodies as pytest-llmrec's key sees them.
+
+    Key order, float noise and multipart boundaries never make two bodies differ; ``ignore``
+    names JSON paths left out (``"metadata"``, ``"messages[*].name"``). Register it with
+    ``vcr.register_matcher("llm_body", body_hash_matcher())``. Raises AssertionError with both
+    normalised bodies when they differ, as VCR.py expects of a matcher.
     """
+    paths = tuple(JsonPath.parse(path) for path in ignore)
 
     def llm_body_hash(r1: Any, r2: Any) -> None:
-        b1 = canonical_json(normalize_body(r1.body, content_type_of(r1.headers), options.ignore))
-        b2 = canonical_json(normalize_body(r2.body, content_type_of(r2.headers), options.ignore))
-        if hashlib.sha256(b1).digest() != hashlib.sha256(b2).digest():
-            raise AssertionError(f"normalised bodies differ: {b1.decode()} != {b2.decode()}")
+        b1 = normalize_body(r1.body, media.header(r1.headers, "content-type"), paths)
+        b2 = normalize_body(r2.body, media.header(r2.headers, "content-type"), paths)
+        if body_identity(b1) != body_identity(b2):
+            raise AssertionError(
+                f"normalised bodies differ: {canonical_json(b1).decode()} != {canonical_json(b2).decode()}"
+            )
 
     return llm_body_hash

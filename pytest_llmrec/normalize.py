@@ -9,85 +9,14 @@ from __future__ import annotations
 import hashlib
 import re
 import urllib.parse
-from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any
 
 import orjson
 
-from pytest_llmrec.errors import ConfigError
+from pytest_llmrec import media
+from pytest_llmrec.jsonpath import JsonPath
 
 FLOAT_DIGITS = 12
-ANY_INDEX = "*"
-
-_SEGMENT = re.compile(r"\[(\*|\d+)\]|([^.\[\]]+)")
-
-
-@dataclass(frozen=True)
-class JsonPath:
-    """A parsed ``ignore`` path such as ``messages[*].name``: keys, indexes and ``*``."""
-
-    text: str
-    steps: tuple[str | int, ...]
-
-    @classmethod
-    def parse(cls, text: str) -> JsonPath:
-        body = text[2:] if text.startswith("$.") else text
-        steps: list[str | int] = []
-        position = 0
-        while position < len(body):
-            if body[position] == "." and steps:
-                position += 1
-            match = _SEGMENT.match(body, position)
-            if not match:
-                raise ConfigError(
-                    f"cannot parse ignore path {text!r} at character {position + 1}; "
-                    "use keys, [N] and [*], e.g. 'metadata' or 'messages[*].name'"
-                )
-            index, key = match.groups()
-            steps.append(key if key is not None else (ANY_INDEX if index == ANY_INDEX else int(index)))
-            position = match.end()
-        if not steps:
-            raise ConfigError(f"empty ignore path {text!r}")
-        return cls(text, tuple(steps))
-
-    def drop_from(self, value: Any) -> Any:
-        """Return ``value`` without what this path points at; never mutates."""
-        return _drop(value, self.steps)
-
-    def replace_in(self, value: Any, replacement: Any) -> Any:
-        """Return ``value`` with what this path points at replaced; never mutates."""
-        return _replace(value, self.steps, replacement)
-
-
-def _drop(value: Any, steps: tuple[str | int, ...]) -> Any:
-    step, rest = steps[0], steps[1:]
-    if isinstance(value, dict) and isinstance(step, str) and step in value:
-        if not rest:
-            return {k: v for k, v in value.items() if k != step}
-        return {**value, step: _drop(value[step], rest)}
-    if isinstance(value, list) and isinstance(step, int) and -len(value) <= step < len(value):
-        if not rest:
-            return [v for i, v in enumerate(value) if i != step % len(value)]
-        return [(_drop(v, rest) if i == step % len(value) else v) for i, v in enumerate(value)]
-    if isinstance(value, list) and step == ANY_INDEX:
-        return [] if not rest else [_drop(v, rest) for v in value]
-    return value
-
-
-def _replace(value: Any, steps: tuple[str | int, ...], replacement: Any) -> Any:
-    step, rest = steps[0], steps[1:]
-
-    def inner(item: Any) -> Any:
-        return _replace(item, rest, replacement) if rest else replacement
-
-    if isinstance(value, dict) and isinstance(step, str) and step in value:
-        return {**value, step: inner(value[step])}
-    if isinstance(value, list) and isinstance(step, int) and -len(value) <= step < len(value):
-        return [(inner(v) if i == step % len(value) else v) for i, v in enumerate(value)]
-    if isinstance(value, list) and step == ANY_INDEX:
-        return [inner(v) for v in value]
-    return value
 
 
 def round_floats(value: Any) -> Any:
@@ -102,38 +31,30 @@ def round_floats(value: Any) -> Any:
     return value
 
 
-def content_type_of(headers: Mapping[str, Any]) -> str:
-    for name, value in headers.items():
-        if name.lower() == "content-type":
-            text = value[0] if isinstance(value, list) else value
-            return str(text)
-    return ""
-
-
-def parse_json(body: bytes) -> Any:
-    """Parse JSON or raise ValueError; used where a body claims or looks like JSON."""
-    return orjson.loads(body)
-
-
-def normalize_body(body: bytes | None, content_type: str, ignore: tuple[JsonPath, ...] = ()) -> Any:
+def normalize_body(body: bytes | None, content_type: str | None, ignore: tuple[JsonPath, ...] = ()) -> Any:
     """The part of a request body that identifies it, as plain JSON-able data."""
     if not body:
         return None
-    media = content_type.split(";")[0].strip().lower()
-    if media == "multipart/form-data":
-        return _multipart_parts(body, content_type)
-    if media == "application/x-www-form-urlencoded":
+    kind = media.kind(content_type, body)
+    if kind == "multipart":
+        return _multipart_parts(body, content_type or "")
+    if kind == "form":
         return sorted(urllib.parse.parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True))
-    if "json" in media or (not media and body[:1] in (b"{", b"[")):
+    if kind == "json":
         try:
-            value = parse_json(body)
+            value = orjson.loads(body)
         except ValueError:
             pass
         else:
-            for path in ignore:
-                value = path.drop_from(value)
-            return round_floats(value)
+            return normalize_json(value, ignore)
     return _opaque(body)
+
+
+def normalize_json(value: Any, ignore: tuple[JsonPath, ...] = ()) -> Any:
+    """A parsed JSON body as the key sees it: ``ignore`` paths dropped, floats rounded."""
+    for path in ignore:
+        value = path.drop_from(value)
+    return round_floats(value)
 
 
 def _opaque(content: bytes) -> Any:

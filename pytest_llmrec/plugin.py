@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import dataclasses
 import json
 import os
 from collections.abc import Generator, Iterator
@@ -23,6 +24,7 @@ from pytest_llmrec.errors import ConfigError, LLMRecordingError
 from pytest_llmrec.intercept.guard import no_live_connections, resolve_hosts
 from pytest_llmrec.recorder import LLMRecorder
 from pytest_llmrec.session import SessionState
+from pytest_llmrec.tape import Tape
 from pytest_llmrec.unused import ACTIONS
 
 ENV_MODE = "LLMREC_RECORD_MODE"
@@ -251,30 +253,27 @@ def llm_recorder(
         raise pytest.UsageError(f"{item.nodeid}: {error}") from None
     # Imported here, not at the top: VCR.py imports every installed HTTP client (about 0.3 s), which
     # a session whose tests record and replay nothing should not pay.
-    from pytest_llmrec.intercept.transports import intercepting
-    from pytest_llmrec.tape import LLMCassette
+    from pytest_llmrec.intercept.patchers import intercepting
 
     state = request.config.stash[state_key]
-    cassette = LLMCassette(config, item.nodeid, refreshed=state.refreshed, foreign=state.foreign)
+    config = dataclasses.replace(config, record_on_failure=state.record_on_failure)
+    tape = Tape(config, item.nodeid, refreshed=state.refreshed, foreign=state.foreign)
     with contextlib.ExitStack() as stack:
-        stack.enter_context(intercepting(cassette))
+        stack.enter_context(intercepting(tape))
         if config.mode is Mode.REPLAY:
             env = stack.enter_context(pytest.MonkeyPatch.context())
             for name in PLACEHOLDER_KEYS:  # SDKs refuse to start without a key; replay needs none
                 if not os.environ.get(name):
                     env.setenv(name, PLACEHOLDER_KEY)
             stack.enter_context(no_live_connections(state.allowed_hosts, item.nodeid))
-        yield cassette.recorder
+        yield tape.recorder
     passed = not item.stash.get(call_failed_key, True)
-    if passed or state.record_on_failure:
-        cassette.flush()
-    else:
-        cassette.discard()
-    state.add(cassette.recorder, item.nodeid, passed, ran=item.stash.get(call_ran_key, False))
-    if cassette.recorder.missed and passed:
-        missed = "; ".join(f"{e.method} {e.url}" for e in cassette.recorder.missed)
+    tape.close(passed)
+    state.add(tape.recorder, item.nodeid, passed, ran=item.stash.get(call_ran_key, False))
+    if tape.recorder.missed and passed:
+        missed = "; ".join(f"{e.method} {e.url}" for e in tape.recorder.missed)
         pytest.fail(
-            f"{len(cassette.recorder.missed)} request(s) had no recording, but the test caught the "
+            f"{len(tape.recorder.missed)} request(s) had no recording, but the test caught the "
             f"error and passed: {missed}. Record with: pytest --llm-record=record-missing {item.nodeid}",
             pytrace=False,
         )

@@ -1,75 +1,137 @@
-"""One test's recordings: decide per request whether to replay, record or pass through.
+"""One test's session of recordings: what answers each request, and what the test leaves on disk.
 
-``LLMCassette`` subclasses VCR.py's ``Cassette`` so VCR's stubs for requests,
-urllib3, aiohttp and friends drive it unchanged, but it never loads a whole
-cassette or scans interactions: each request's key names the one file to open.
-New recordings are kept in memory and written when the test ends (``flush``).
+A ``Tape`` makes every decision about one test's traffic and knows no HTTP client.
+Interception asks it once per request (``plan``) and gets back a ``Plan``: the response
+to replay, or what to send live and how to take the live response in (``Plan.respond``
+gives a ``Take``: ``feed`` each chunk, then ``finish``), which makes ids stable on the
+way to the client and records the body once it is whole. New recordings wait in memory
+until ``close`` keeps or drops them at teardown, so a test that fails can leave none.
 """
 
 from __future__ import annotations
 
 import contextlib
 import dataclasses
-import functools
-import importlib.util
 import threading
 import warnings
 from collections import Counter
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
-from http import HTTPStatus
 from pathlib import Path
-from typing import Any
 
-import orjson
-from vcr.cassette import Cassette
-from vcr.matchers import method as method_matcher
-from vcr.matchers import path as path_matcher
-from vcr.record_mode import RecordMode
-
+from pytest_llmrec import media
 from pytest_llmrec.config import Mode, RecordingConfig
-from pytest_llmrec.errors import RecordingMissError, RecordingWarning
-from pytest_llmrec.ids import IdMap, ResponseIds
-from pytest_llmrec.llama_stack import index as foreign
-from pytest_llmrec.llama_stack.index import ForeignIndexes
-from pytest_llmrec.matching import (
-    KeyOptions,
-    RequestKey,
-    body_hash_matcher,
-    public_url,
-    request_key,
-    split_url,
-)
+from pytest_llmrec.errors import RecordingMissError, RecordingWarning, SecretInRecordingError
+from pytest_llmrec.ids import IdMap
+from pytest_llmrec.llama_stack.index import ForeignIndexes, find
+from pytest_llmrec.matching import KeyOptions, RequestKey, public_url, request_key
 from pytest_llmrec.misses import Candidate, explain_miss
-from pytest_llmrec.normalize import content_type_of, normalize_body
+from pytest_llmrec.normalize import normalize_json
 from pytest_llmrec.recorder import Exchange, LLMRecorder
-from pytest_llmrec.storage import codec, payloads
+from pytest_llmrec.storage import codec, payloads, streams
 from pytest_llmrec.storage.recording import Recording, StoredRequest, request_body_for_storage
-from pytest_llmrec.storage.scrub import Scrubber, SecretInRecordingError
-from pytest_llmrec.storage.store import Store
-
-_PLAN_ATTRIBUTE = "_llmrec_plan"
+from pytest_llmrec.storage.scrub import Scrubber
+from pytest_llmrec.storage.store import Store, recording_path
 
 
-@dataclass(frozen=True)
 class Plan:
-    """The decision for one request: the recording that answers it, or whether to record it live."""
+    """The decision for one request: the response to replay, or what to send live.
 
-    exchange: Exchange
-    key: RequestKey
-    request: StoredRequest | None  # set when the live response is to be recorded
-    replay: Recording | None
+    ``url`` and ``body`` are what goes on the wire: the test's request with every stable id
+    it carries translated back to the real one.
+    """
+
+    def __init__(
+        self,
+        tape: Tape,
+        exchange: Exchange,
+        key: RequestKey,
+        *,
+        replay: codec.ReplayResponse | None = None,
+        request: StoredRequest | None = None,
+        url: str = "",
+        body: bytes | None = None,
+    ) -> None:
+        self.tape, self.exchange, self.key = tape, exchange, key
+        self.replay = replay
+        self.request = request  # what the recording will say was asked; None: nothing is recorded
+        self.url, self.body = url, body
 
     @property
-    def record(self) -> bool:
+    def records(self) -> bool:
         return self.request is not None
 
+    def respond(self, status: int, headers: Iterable[tuple[str, str]]) -> Take:
+        """The live response began: pass its body through the returned Take."""
+        return Take(self, status, list(headers))
 
-class LLMCassette(Cassette):  # type: ignore[misc]
+    def failed(self) -> None:
+        """The live request got no response (connection refused, timeout): nothing to record, and
+        its place in the sequence of identical requests goes to the retry that may follow."""
+        self.tape._failed(self)
+
+
+class Take:
+    """A live response on its way to the client: its ids made stable as it passes, recorded once whole.
+
+    Streams (SSE, NDJSON) pass frame by frame; a JSON body is rewritten whole, so a client
+    reads it all first (``whole``). A compressed or non-JSON body passes as it came and is
+    normalised only in the recording.
+    """
+
+    def __init__(self, plan: Plan, status: int, headers: list[tuple[str, str]]) -> None:
+        self.plan, self.status, self.headers = plan, status, headers
+        self.ids = plan.tape.ids.response(plan.key.digest, plan.exchange.occurrence)
+        self.finished = False
+        self._parts: list[bytes] = []
+        self._rewriter = self._rewriter_for(media.kind(media.header(headers, "content-type")))
+
+    def _rewriter_for(self, kind: media.Kind) -> streams.Rewriter | None:
+        if media.header(self.headers, "content-encoding") not in (None, "", "identity"):
+            return None  # the server compressed anyway: passed on as is, recorded decompressed
+        endpoint = self.plan.exchange.endpoint
+
+        def rewrite(data: bytes) -> bytes:
+            return self.ids.normalize_json(data, endpoint)
+
+        if kind in ("sse", "ndjson"):
+            return streams.FrameRewriter(kind == "sse", rewrite)
+        return streams.JsonRewriter(rewrite) if kind == "json" else None
+
+    @property
+    def whole(self) -> bool:
+        """The body is rewritten as a whole: read all of it, then ``feed`` and ``finish`` at once."""
+        return isinstance(self._rewriter, streams.JsonRewriter)
+
+    @property
+    def rewritten(self) -> bool:
+        """The client receives the body with stable ids (else it receives the body as it came)."""
+        return self._rewriter is not None
+
+    def feed(self, chunk: bytes) -> bytes:
+        """Take a chunk of the live body; returns what to pass on to the client now."""
+        out = self._rewriter.feed(chunk) if self._rewriter is not None else chunk
+        self._parts.append(out)
+        return out
+
+    def finish(self) -> bytes:
+        """The body ended: returns what is left to pass on, and records the whole (once)."""
+        if self.finished:
+            return b""
+        self.finished = True
+        rest = self._rewriter.finish() if self._rewriter is not None else b""
+        self._parts.append(rest)
+        self.plan.tape._taken(self, b"".join(self._parts))
+        return rest
+
+
+class Tape:
+    """One test's recordings: decide per request, record what went live, keep or drop at the end."""
+
     def __init__(
         self,
         config: RecordingConfig,
         nodeid: str,
+        *,
         refreshed: set[Path] | None = None,
         foreign: ForeignIndexes | None = None,
     ) -> None:
@@ -77,150 +139,134 @@ class LLMCassette(Cassette):  # type: ignore[misc]
         fetching again, so tests sharing a scope re-record each request once. ``foreign``: the run's
         indexes of llama-stack recordings."""
         self.config = config
+        self.nodeid = nodeid
         self.refreshed = refreshed if refreshed is not None else set()
         self.foreign = foreign if foreign is not None else ForeignIndexes()
-        self.nodeid = nodeid
         self.store = Store(config.recordings_dir, Scrubber(config.scrub_env_vars, config.scrub))
-        self.read_stores = [self.store, *(Store(root) for root in config.shared_dirs)]
-        self.key_options = KeyOptions(
-            scope=config.scope,
-            ignore=config.ignore,
-            match_host=config.match_host,
-        )
+        stores = [self.store, *(Store(root) for root in config.shared_dirs)]
+        self._folders = [(store, store.scope_dir(config.scope)) for store in stores]  # once per test
+        self.key_options = KeyOptions(scope=config.scope, ignore=config.ignore, match_host=config.match_host)
         self.recorder = LLMRecorder(config)
         self.ids = IdMap()
         self._calls: Counter[str] = Counter()
         self._pending: list[tuple[Path, Recording]] = []
         self._unfinished: set[Exchange] = set()  # planned for recording, response not complete yet
         self._lock = threading.Lock()
-        super().__init__(
-            path=str(self.store.scope_dir(config.scope)),
-            record_mode=RecordMode.NEW_EPISODES,
-            match_on=(method_matcher, path_matcher, body_hash_matcher(self.key_options)),
-            skip_patchers=absent_clients(),
-        )
 
-    # -- the decision -------------------------------------------------------------------------
+    # -- per request ------------------------------------------------------------------------------
 
-    def plan(self, method: str, url: str, headers: Mapping[str, Any], body: bytes | None) -> Plan:
+    def plan(self, method: str, url: str, headers: media.Headers, body: bytes | None) -> Plan:
         """Replay, record or pass through; raises RecordingMissError when replay has nothing."""
-        key = request_key(method, url, headers, body, self.key_options)
+        key = request_key(method, url, media.header(headers, "content-type"), body, self.key_options)
         with self._lock:
             self._calls[key.digest] += 1
             occurrence = self._calls[key.digest]
-        path = self.store.path_for(self.config.scope, key.digest, occurrence)
+        path = recording_path(self._folders[0][1], key.digest, occurrence)
         exchange = Exchange(method.upper(), url, key.digest, path, occurrence)
         mode = self.config.mode
-        fresh_enough = not mode.goes_live_on_hit or (mode is Mode.REWRITE and path in self.refreshed)
-        found = self._find(key, occurrence, url, headers, body) if fresh_enough else None
+        fresh_enough = not mode.goes_live_on_hit or (mode is Mode.REWRITE and exchange.path in self.refreshed)
+        found = self._find(key, occurrence, exchange.endpoint) if fresh_enough else None
         if found is not None:
-            source, recording = found
-            self.ids.learn(recording.id_normalization_mapping)
-            self.recorder.replayed.append(dataclasses.replace(exchange, path=source))
-            self.recorder.tokens_replayed += payloads.tokens_used(recording.response.body)
-            return Plan(exchange, key, None, recording)
+            return self._replaying(exchange, key, *found)
         if mode is Mode.REPLAY:
-            self.recorder.missed.append(exchange)
-            earlier = sum(
-                self.store.path_for(self.config.scope, key.digest, n).exists() for n in range(1, occurrence)
+            self._miss(exchange, key, occurrence)
+        request = None
+        if mode.records:
+            request = StoredRequest(
+                method=exchange.method,
+                url=public_url(url),
+                body=request_body_for_storage(body, media.header(headers, "content-type")),
+                endpoint=exchange.endpoint,
+                model=_model_of(key),
             )
-            candidates = self._candidates()
-            raise RecordingMissError(
-                explain_miss(self.recorder, self.nodeid, key, occurrence, earlier, candidates)
-            )
-        self.recorder.sent.append(exchange)
-        if not mode.records:
-            return Plan(exchange, key, None, None)
-        stored_request = StoredRequest(
-            method=method.upper(),
-            url=public_url(url),
-            body=request_body_for_storage(body, content_type_of(headers)),
-            endpoint=split_url(url)[1],
-            model=_model_of(key),
-        )
         with self._lock:
-            self._unfinished.add(exchange)
-        return Plan(exchange, key, stored_request, None)
+            self.recorder.sent.append(exchange)
+            if request is not None:
+                self._unfinished.add(exchange)
+        real_body = self.ids.to_real_bytes(body) if body else body
+        return Plan(self, exchange, key, request=request, url=self.ids.to_real(url), body=real_body)
 
-    def _find(
-        self, key: RequestKey, occurrence: int, url: str, headers: Mapping[str, Any], body: bytes | None
-    ) -> tuple[Path, Recording] | None:
+    def _find(self, key: RequestKey, occurrence: int, endpoint: str) -> tuple[Path, Recording] | None:
         """Our own recording in the test's directory or a shared one, else a llama-stack one."""
-        for store in self.read_stores:
-            path = store.path_for(self.config.scope, key.digest, occurrence)
+        for store, folder in self._folders:
+            path = recording_path(folder, key.digest, occurrence)
             recording = store.read(path)
             if recording is not None:
                 return path, recording
         indexes = [self.foreign[root] for root in self.config.read_dirs]
-        wire = split_url(url)[1]
-        return foreign.find(
-            indexes, wire, body, content_type_of(headers), self.config.scope, self.config.ignore
+        return find(indexes, endpoint, key.canonical["body"], self.config.scope, self.config.ignore)
+
+    def _replaying(self, exchange: Exchange, key: RequestKey, source: Path, recording: Recording) -> Plan:
+        replay = codec.decode_response(recording.response)
+        tokens = payloads.tokens_used(recording.response.body)
+        self.ids.learn(recording.id_normalization_mapping)
+        with self._lock:
+            self.recorder.replayed.append(dataclasses.replace(exchange, path=source))
+            self.recorder.tokens_replayed += tokens
+        return Plan(self, exchange, key, replay=replay)
+
+    def _miss(self, exchange: Exchange, key: RequestKey, occurrence: int) -> None:
+        with self._lock:
+            self.recorder.missed.append(exchange)
+        folder = self._folders[0][1]
+        earlier = sum(recording_path(folder, key.digest, n).exists() for n in range(1, occurrence))
+        candidates = [
+            Candidate(
+                path,
+                rec.request.method,
+                rec.request.endpoint,
+                normalize_json(rec.request.body, self.config.ignore),
+            )
+            for path, rec in self.store.scope_recordings(self.config.scope)
+        ]
+        raise RecordingMissError(
+            explain_miss(self.recorder, self.nodeid, key, occurrence, earlier, candidates)
         )
 
-    def _candidates(self) -> list[Candidate]:
-        """The scope's own recordings, their bodies normalised as keys see them (only read on a miss)."""
-        candidates = []
-        for path, recording in self.store.scope_recordings(self.config.scope):
-            request = recording.request
-            raw = orjson.dumps(request.body) if request.body is not None else None
-            body = normalize_body(raw, "application/json", self.config.ignore)
-            candidates.append(Candidate(path, request.method, request.endpoint, body))
-        return candidates
-
-    def record(
-        self,
-        plan: Plan,
-        status: int,
-        headers: Iterable[tuple[str, str]],
-        body: bytes,
-        normalized_by: ResponseIds | None = None,
-    ) -> None:
-        """Count the tokens a live response spent, and keep it for writing when the test ends.
-
-        ``normalized_by``: what already made the body's ids stable on its way to the client (see
-        ids.py); without it, the body is normalised here.
-        """
+    def _taken(self, take: Take, body: bytes) -> None:
+        """A live response is whole: count what it spent, and keep it for writing at teardown."""
+        plan = take.plan
         endpoint = plan.exchange.endpoint
         if plan.request is None:  # live mode: measured, never stored
             with contextlib.suppress(ValueError):  # an encoding we cannot read: no count
-                response = codec.encode_response(status, headers, body, endpoint)
-                self.recorder.tokens_live += payloads.tokens_used(response.body)
+                response = codec.encode_response(take.status, take.headers, body, endpoint)
+                with self._lock:
+                    self.recorder.tokens_live += payloads.tokens_used(response.body)
             return
-        ids = normalized_by or self.ids.response(plan.key.digest, plan.exchange.occurrence)
-        normalize = None if normalized_by else (lambda value: ids.normalize(value, endpoint))
-        response = codec.encode_response(status, headers, body, endpoint, normalize)
-        self.recorder.tokens_live += payloads.tokens_used(response.body)
+        normalize = None if take.rewritten else (lambda value: take.ids.normalize(value, endpoint))
+        response = codec.encode_response(take.status, take.headers, body, endpoint, normalize)
         recording = Recording(
             scope=self.config.scope,
             request=plan.request,
             response=response,
-            id_normalization_mapping=dict(ids.pairs),
+            id_normalization_mapping=dict(take.ids.pairs),
         )
+        tokens = payloads.tokens_used(response.body)
         with self._lock:
+            self.recorder.tokens_live += tokens
             self._unfinished.discard(plan.exchange)
             self._pending.append((plan.exchange.path, recording))
             self.recorder.recorded.append(plan.exchange)
 
-    def failed(self, plan: Plan) -> None:
-        """The live request got no response (connection refused, timeout): nothing to record, and
-        its place in the sequence of identical requests goes to the retry that may follow."""
+    def _failed(self, plan: Plan) -> None:
         with self._lock:
             self._unfinished.discard(plan.exchange)
             self.recorder.failed.append(plan.exchange)
             self._calls[plan.key.digest] -= 1
 
-    def discard(self) -> None:
-        """Drop what was recorded: the test failed and its recordings are not to be saved."""
-        self.recorder.discarded += [path for path, _ in self._pending]
-        self._pending.clear()
-        self._unfinished.clear()
+    # -- at teardown ------------------------------------------------------------------------------
 
-    def flush(self) -> None:
-        """Write what was recorded: ``rewrite`` replaces files, the other modes never clobber one.
+    def close(self, passed: bool) -> None:
+        """Write what was recorded, unless the test failed and its recordings are not to be saved.
 
-        A recording refused for holding a secret does not stop the others; the first refusal is
-        raised once all are written.
+        ``rewrite`` replaces files, the other modes never clobber one. A recording refused for
+        holding a secret does not stop the others; the first refusal is raised once all are written.
         """
+        if not (passed or self.config.record_on_failure):
+            self.recorder.discarded += [path for path, _ in self._pending]
+            self._pending.clear()
+            self._unfinished.clear()
+            return
         overwrite = self.config.mode is Mode.REWRITE
         refused: list[SecretInRecordingError] = []
         for path, recording in self._pending:
@@ -244,87 +290,8 @@ class LLMCassette(Cassette):  # type: ignore[misc]
         if refused:
             raise refused[0]
 
-    # -- the VCR.py cassette interface its stubs call (requests, urllib3, aiohttp, ...) ----------
-
-    def _plan_for(self, vcr_request: Any) -> Plan:
-        body = _body_bytes(vcr_request)
-        cached = getattr(vcr_request, _PLAN_ATTRIBUTE, None)
-        if cached is not None and cached[0] == body:
-            return cached[1]  # type: ignore[no-any-return]
-        plan = self.plan(vcr_request.method, vcr_request.uri, vcr_request.headers, body)
-        setattr(vcr_request, _PLAN_ATTRIBUTE, (body, plan))
-        return plan
-
-    @property
-    def write_protected(self) -> bool:
-        return False  # replay misses are raised by plan() with a full explanation instead
-
-    def can_play_response_for(self, request: Any) -> bool:
-        return self._plan_for(request).replay is not None
-
-    def play_response(self, request: Any) -> dict[str, Any]:
-        recording = self._plan_for(request).replay
-        assert recording is not None, "play_response called for a request that has no recording"
-        replay = codec.decode_response(recording.response)
-        headers: dict[str, list[str]] = {}
-        for name, value in replay.headers:
-            headers.setdefault(name, []).append(value)
-        return {
-            "status": {"code": replay.status, "message": _reason(replay.status)},
-            "headers": headers,
-            "body": {"string": replay.content},
-        }
-
-    def append(self, request: Any, response: dict[str, Any]) -> None:
-        headers = [(name, value) for name, values in response["headers"].items() for value in values]
-        body = response["body"]["string"]
-        self.record(self._plan_for(request), response["status"]["code"], headers, body or b"")
-
-    def _load(self) -> None:
-        """Nothing to load up front: recordings are opened one by one as requests ask for them."""
-
-    def _save(self, force: bool = False) -> None:
-        self.flush()
-
-
-# The module each of VCR.py's patcher groups imports (httplib is always there).
-CLIENT_MODULES = {
-    "requests": "requests",
-    "boto3": "botocore",
-    "urllib3": "urllib3",
-    "httplib2": "httplib2",
-    "tornado": "tornado",
-    "aiohttp": "aiohttp",
-    "httpx": "httpx",
-    "httpx2": "httpx2",
-}
-
-
-@functools.cache
-def absent_clients() -> tuple[str, ...]:
-    """Patcher groups whose client is not installed: VCR.py would retry their failing imports, and
-    search sys.path, on every test."""
-    return tuple(name for name, module in CLIENT_MODULES.items() if importlib.util.find_spec(module) is None)
-
-
-def _body_bytes(vcr_request: Any) -> bytes | None:
-    """A VCR.py request's body as bytes: its aiohttp stub passes ``json=`` data as a dict or list."""
-    body = vcr_request.body_bytes  # joins bodies that came from iterators or files
-    if body is None or isinstance(body, bytes):
-        return body
-    if isinstance(body, str):
-        return body.encode()
-    return orjson.dumps(body)
-
-
-def _reason(status: int) -> str:
-    try:
-        return HTTPStatus(status).phrase
-    except ValueError:
-        return ""
-
 
 def _model_of(key: RequestKey) -> str | None:
     body = key.canonical.get("body")
-    model = body.get("model") if isinstance(body, dict) else None
+    model = body.get("model") if isinstance(body, Mapping) else None
     return model if isinstance(model, str) else None

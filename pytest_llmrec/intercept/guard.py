@@ -12,11 +12,7 @@ import socket
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-from pytest_llmrec.errors import LLMRecordingError
-
-
-class LiveConnectionBlockedError(LLMRecordingError):
-    """A socket tried to connect while the test was replaying."""
+from pytest_llmrec.errors import LiveConnectionBlockedError
 
 
 def resolve_hosts(hosts: Iterable[str]) -> frozenset[str]:

@@ -9,7 +9,6 @@ the same path and test id.
 
 from __future__ import annotations
 
-import hashlib
 import threading
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -19,6 +18,7 @@ from typing import Any
 import orjson
 
 from pytest_llmrec.errors import RecordingFileError
+from pytest_llmrec.jsonpath import JsonPath
 from pytest_llmrec.llama_stack import genai
 from pytest_llmrec.llama_stack.convert import (
     merged_model_list,
@@ -27,8 +27,8 @@ from pytest_llmrec.llama_stack.convert import (
     to_recording,
     wire_path,
 )
-from pytest_llmrec.matching import canonical_json
-from pytest_llmrec.normalize import JsonPath, normalize_body
+from pytest_llmrec.matching import body_identity
+from pytest_llmrec.normalize import normalize_body, normalize_json
 from pytest_llmrec.storage.recording import Recording
 
 MODEL_LIST_SUFFIXES = ("/models",)
@@ -99,11 +99,13 @@ class ForeignIndexes:
 
 
 def body_digest(body: Any, ignore: tuple[JsonPath, ...] = ()) -> str:
-    return _digest(orjson.dumps(body) if body is not None else b"", ignore)
+    """The identity of a recorded JSON body, as the request key would see it."""
+    return body_identity(normalize_json(body, ignore))
 
 
-def _digest(raw: bytes | None, ignore: tuple[JsonPath, ...], content_type: str = JSON_TYPE) -> str:
-    return hashlib.sha256(canonical_json(normalize_body(raw, content_type, ignore))).hexdigest()
+def _sent_digest(sent: bytes, ignore: tuple[JsonPath, ...] = ()) -> str:
+    """The identity of a body google-genai would send."""
+    return body_identity(normalize_body(sent, JSON_TYPE, ignore))
 
 
 def _recorded_digest(entry: Entry, ignore: tuple[JsonPath, ...]) -> str:
@@ -111,7 +113,7 @@ def _recorded_digest(entry: Entry, ignore: tuple[JsonPath, ...]) -> str:
     document = read_document(entry.path)
     if entry.genai:
         sent = genai.wire_request(document)
-        return _digest(sent[1], ignore) if not isinstance(sent, str) else ""
+        return _sent_digest(sent[1], ignore) if not isinstance(sent, str) else ""
     return body_digest(recorded_body(document["request"]), ignore)
 
 
@@ -130,7 +132,7 @@ def _entry(path: Path, document: Any) -> Entry | str:
         sent = genai.wire_request(document)
         if isinstance(sent, str):
             return sent
-        return Entry(path, sent[0], test_id, _digest(sent[1], ()), is_model_list=False, genai=True)
+        return Entry(path, sent[0], test_id, _sent_digest(sent[1]), is_model_list=False, genai=True)
     if not url.startswith(("http://", "https://")):
         return f"records a {url.partition(':')[0] or 'non-HTTP'} SDK call, which sends no request to match"
     path_on_wire = wire_path(document)
@@ -146,16 +148,16 @@ def _entry(path: Path, document: Any) -> Entry | str:
 def find(
     indexes: list[ForeignIndex],
     wire: str,
-    body: bytes | None,
-    content_type: str,
+    body: Any,
     scope: str,
     ignore: tuple[JsonPath, ...],
 ) -> tuple[Path, Recording] | None:
     """The recording that answers a live request, from the first index that has one.
 
+    ``body`` is the request's body normalised as its key sees it (with ``ignore`` applied).
     A model list answers whatever its query: llama-stack keys them by path and test id alone.
     """
-    live = _digest(body, ignore, content_type)
+    live = body_identity(body)
     wire = genai.match_path(wire)
     test_id = _test_id(indexes, wire, scope)
     for index in indexes:

@@ -15,19 +15,18 @@ from typing import Any
 
 import orjson
 
-from pytest_llmrec.normalize import parse_json
+from pytest_llmrec import media
 from pytest_llmrec.storage import payloads, streams
 
 JSON, TEXT, BASE64, SSE, NDJSON = "json", "text", "base64", "sse", "ndjson"
 FORMATS = (JSON, TEXT, BASE64, SSE, NDJSON)
 STREAM_FORMATS = (SSE, NDJSON)
-NDJSON_TYPES = ("application/x-ndjson", "application/jsonl", "application/ndjson")
 DEFAULT_CONTENT_TYPES = {
-    JSON: "application/json",
+    JSON: media.JSON_TYPE,
     TEXT: "text/plain; charset=utf-8",
     BASE64: "application/octet-stream",
-    SSE: "text/event-stream",
-    NDJSON: "application/x-ndjson",
+    SSE: media.SSE_TYPE,
+    NDJSON: media.NDJSON_TYPES[0],
 }
 
 # Statuses SDKs retry (openai, anthropic): a replay tells them to retry without waiting.
@@ -65,13 +64,6 @@ class ReplayResponse:
         return b"".join(self.chunks)
 
 
-def header_value(headers: Iterable[tuple[str, str]], name: str) -> str | None:
-    for key, value in headers:
-        if key.lower() == name:
-            return value
-    return None
-
-
 def decompress(body: bytes, content_encoding: str | None) -> bytes:
     """Undo gzip/deflate so recordings hold readable bodies; other encodings are refused loudly."""
     encoding = (content_encoding or "identity").strip().lower()
@@ -100,15 +92,15 @@ def encode_response(
     """The stored form of a response to ``endpoint``; ``normalize``, if given, rewrites each JSON
     value (a body or a stream event) first, e.g. to make per-call ids stable."""
     headers = list(headers)
-    body = decompress(body, header_value(headers, "content-encoding"))
-    content_type = header_value(headers, "content-type")
-    media = (content_type or "").split(";")[0].strip().lower()
+    body = decompress(body, media.header(headers, "content-encoding"))
+    content_type = media.header(headers, "content-type")
+    kind = media.kind(content_type, body)
 
     def typed(value: Any) -> Any:
         value = normalize(value) if normalize is not None else value
         return payloads.to_typed(value, endpoint) if status < 400 else value
 
-    if media == "text/event-stream":
+    if kind == "sse":
         events, terminator = streams.parse_sse(body)
         names = _event_names(events)
         if names == EVENT_NAMES_EXPLICIT:
@@ -117,13 +109,13 @@ def encode_response(
             stored = [typed(e.data) for e in events]
         info = {"terminator": terminator, "event_names": names}
         return StoredResponse(status, SSE, stored, content_type, info)
-    if media in NDJSON_TYPES:
+    if kind == "ndjson":
         return StoredResponse(
             status, NDJSON, [typed(item) for item in streams.parse_ndjson(body)], content_type
         )
-    if "json" in media or (not media and body[:1] in (b"{", b"[")):
+    if kind == "json":
         try:
-            return StoredResponse(status, JSON, typed(parse_json(body)), content_type)
+            return StoredResponse(status, JSON, typed(orjson.loads(body)), content_type)
         except ValueError:
             pass
     try:

@@ -13,6 +13,7 @@ from pytest_llmrec.storage import sdk_types
 
 TYPE_KEY = "__type__"
 DATA_KEY = "__data__"
+BYTES = "bytes"  # the __type__ of a binary request body, kept as base64 beside its size
 
 
 def typed(type_path: str, data: Any) -> dict[str, Any]:
@@ -54,12 +55,13 @@ def from_typed(value: Any) -> Any:
 def tokens_used(body: Any) -> int:
     """Tokens a response reports (OpenAI's, Anthropic's and Ollama's field names), 0 if none.
 
-    A stream reports usage in some of its events: input counts once, output grows, so the
-    largest of each is taken.
+    Takes a body or a stream's events, typed or plain: usage sits at the top of a payload, so
+    nothing is decoded below it. A stream reports usage in some of its events: input counts
+    once, output grows, so the largest of each is taken.
     """
     prompt = completion = total = 0
     for item in body if isinstance(body, list) else [body]:
-        usage = _usage_of(from_typed(item))
+        usage = _usage_of(item)
         if usage is None:
             continue
         prompt = max(prompt, _count(usage, "prompt_tokens", "input_tokens", "prompt_eval_count"))
@@ -68,14 +70,20 @@ def tokens_used(body: Any) -> int:
     return max(total, prompt + completion)
 
 
+def _plain(value: Any) -> Any:
+    """One level of a typed payload unwrapped."""
+    return value[DATA_KEY] if is_typed(value) else value
+
+
 def _usage_of(data: Any) -> dict[str, Any] | None:
     """Where a body or stream event keeps its counts: ``usage``, the ``message`` of Anthropic's
     message_start, the ``response`` of a Responses API event, or Ollama's top level."""
+    data = _plain(data)
     if not isinstance(data, dict):
         return None
     if "event" in data and "data" in data:  # a stored SSE event with an explicit name
         return _usage_of(data["data"])
-    for holder in (data, data.get("message"), data.get("response")):
+    for holder in (data, _plain(data.get("message")), _plain(data.get("response"))):
         if isinstance(holder, dict) and isinstance(holder.get("usage"), dict):
             return holder["usage"]  # type: ignore[no-any-return]
     return data if "eval_count" in data or "prompt_eval_count" in data else None

@@ -13,9 +13,10 @@ from typing import Any
 
 import orjson
 
+from pytest_llmrec import media
 from pytest_llmrec.errors import RecordingFileError
-from pytest_llmrec.normalize import normalize_body, parse_json
-from pytest_llmrec.storage import codec
+from pytest_llmrec.normalize import normalize_body
+from pytest_llmrec.storage import codec, payloads
 
 
 @dataclass(frozen=True)
@@ -37,21 +38,20 @@ class Recording:
     id_normalization_mapping: dict[str, str] = field(default_factory=dict)
 
 
-def request_body_for_storage(body: bytes | None, content_type: str) -> Any:
+def request_body_for_storage(body: bytes | None, content_type: str | None) -> Any:
     """Parsed JSON where the body is JSON, readable parts for forms, base64 for other bytes."""
     if not body:
         return None
-    media = content_type.split(";")[0].strip().lower()
-    if media in ("multipart/form-data", "application/x-www-form-urlencoded"):
+    if media.kind(content_type, body) in ("multipart", "form"):
         return normalize_body(body, content_type)
     try:
-        return parse_json(body)
+        return orjson.loads(body)
     except ValueError:
         pass
     try:
         return body.decode("utf-8")
     except UnicodeDecodeError:
-        return {"__type__": "bytes", "__data__": base64.b64encode(body).decode("ascii"), "size": len(body)}
+        return {**payloads.typed(payloads.BYTES, base64.b64encode(body).decode("ascii")), "size": len(body)}
 
 
 def to_document(recording: Recording) -> dict[str, Any]:

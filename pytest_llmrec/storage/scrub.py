@@ -14,8 +14,9 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from pytest_llmrec.errors import LLMRecordingError
-from pytest_llmrec.normalize import ANY_INDEX, JsonPath
+from pytest_llmrec.errors import SecretInRecordingError
+from pytest_llmrec.jsonpath import ANY_INDEX, JsonPath
+from pytest_llmrec.storage import payloads
 
 CREDENTIAL_ENV_VARS = (
     "OPENAI_API_KEY",
@@ -48,10 +49,6 @@ KEY_PATTERNS = {
     "a GitHub token": re.compile(r"\bgh[pousr]_[A-Za-z0-9]{36,}\b"),
     "a Slack token": re.compile(r"\bxox[abpr]-[A-Za-z0-9-]{10,}"),
 }
-
-
-class SecretInRecordingError(LLMRecordingError):
-    """A recording still looked like it held a key after scrubbing, so it was not written."""
 
 
 SCRUBBED = "<scrubbed>"
@@ -97,8 +94,8 @@ def _body_replace(body: Any, path: JsonPath) -> Any:
     """Replace what ``path`` points at in a body, in each event of a stream, inside typed payloads."""
     if isinstance(body, list) and path.steps[0] != ANY_INDEX and not isinstance(path.steps[0], int):
         return [_body_replace(item, path) for item in body]
-    if isinstance(body, dict) and "__data__" in body and "__type__" in body:
-        return {**body, "__data__": _body_replace(body["__data__"], path)}
+    if payloads.is_typed(body):
+        return {**body, payloads.DATA_KEY: _body_replace(body[payloads.DATA_KEY], path)}
     return path.replace_in(body, SCRUBBED)
 
 

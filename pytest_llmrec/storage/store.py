@@ -45,6 +45,11 @@ def scope_folder(scope: str) -> Path:
     return Path(*[_safe_part(p) for p in parts if p])
 
 
+def recording_path(folder: Path, key: str, occurrence: int) -> Path:
+    """The file of the ``occurrence``-th request with this key, in a scope's folder."""
+    return folder / (f"{key}.json" if occurrence == 1 else f"{key}.{occurrence}.json")
+
+
 class Store:
     """One recordings directory."""
 
@@ -56,8 +61,7 @@ class Store:
         return self.root / scope_folder(scope)
 
     def path_for(self, scope: str, key: str, occurrence: int) -> Path:
-        name = f"{key}.json" if occurrence == 1 else f"{key}.{occurrence}.json"
-        return self.scope_dir(scope) / name
+        return recording_path(self.scope_dir(scope), key, occurrence)
 
     def read(self, path: Path) -> Recording | None:
         """The recording at ``path``, None if there is none; a broken file raises RecordingFileError."""

@@ -2,7 +2,8 @@
 
 Recordings hold a stream as its list of events; replay sends each event as its
 own chunk, with the provider's terminator, so clients see the same framing live
-and replayed.
+and replayed. The rewriters change a live body's JSON as it passes: a stream frame by
+frame, a JSON document once it is whole; both take ``feed(chunk)`` then ``finish()``.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 import orjson
 
@@ -82,6 +83,30 @@ def parse_ndjson(body: bytes) -> list[Any]:
 
 def render_ndjson(items: list[Any]) -> list[bytes]:
     return [f"{_data_text(item)}\n".encode() for item in items]
+
+
+class Rewriter(Protocol):
+    def feed(self, chunk: bytes) -> bytes:
+        """What can be passed on of the body so far."""
+
+    def finish(self) -> bytes:
+        """The rest, once the body has ended."""
+
+
+class JsonRewriter:
+    """Rewrites a JSON document, which can only be parsed whole: passes nothing on until the end."""
+
+    def __init__(self, rewrite_json: Callable[[bytes], bytes]) -> None:
+        self._rewrite_json = rewrite_json
+        self._parts: list[bytes] = []
+
+    def feed(self, chunk: bytes) -> bytes:
+        self._parts.append(chunk)
+        return b""
+
+    def finish(self) -> bytes:
+        whole, self._parts = b"".join(self._parts), []
+        return self._rewrite_json(whole)
 
 
 class FrameRewriter:

@@ -21,9 +21,9 @@ import openai
 import pytest
 
 from pytest_llmrec.config import Mode, RecordingConfig
-from pytest_llmrec.intercept.transports import intercepting
+from pytest_llmrec.intercept.patchers import intercepting
 from pytest_llmrec.llama_stack.index import ForeignIndexes
-from pytest_llmrec.tape import LLMCassette
+from pytest_llmrec.tape import Tape
 
 HERE = Path(__file__).resolve().parent
 SHARED_CORPUS = HERE.parents[2] / "shared" / "llama_stack_recordings"
@@ -399,7 +399,7 @@ def check(
         pytest.skip(f"sends the same request as {shadowed[case.path].name}, which replays instead")
     folder = recordings or case.path.parent
     config = RecordingConfig(case.scope, Mode.REPLAY, folder, shared_dirs=(case.common_dir,))
-    with intercepting(LLMCassette(config, "corpus", foreign=indexes)):
+    with intercepting(Tape(config, "corpus", foreign=indexes)):
         if case.exception:
             check_error(case, asynchronous)
             return

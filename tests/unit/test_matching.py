@@ -2,15 +2,16 @@ from types import SimpleNamespace
 
 import pytest
 
+from pytest_llmrec.jsonpath import JsonPath
 from pytest_llmrec.matching import KeyOptions, body_hash_matcher, public_url, request_key
-from pytest_llmrec.normalize import JsonPath
 
-HEADERS = {"content-type": "application/json"}
+JSON = "application/json"
+HEADERS = {"content-type": JSON}
 URL = "https://api.openai.com/v1/chat/completions"
 
 
 def key(body: bytes, url: str = URL, scope: str = "t::a", **options):
-    return request_key("POST", url, HEADERS, body, KeyOptions(scope=scope, **options)).digest
+    return request_key("POST", url, JSON, body, KeyOptions(scope=scope, **options)).digest
 
 
 def test_key_is_a_sha256_of_method_path_body_and_scope():
@@ -19,7 +20,7 @@ def test_key_is_a_sha256_of_method_path_body_and_scope():
     assert digest == key(b'{"model":"m"}')
     assert digest != key(b'{"model": "m"}', scope="t::b")
     assert digest != key(b'{"model": "n"}')
-    assert digest != request_key("GET", URL, HEADERS, b'{"model": "m"}', KeyOptions("t::a")).digest
+    assert digest != request_key("GET", URL, JSON, b'{"model": "m"}', KeyOptions("t::a")).digest
 
 
 def test_host_is_ignored_unless_asked():
@@ -47,7 +48,7 @@ def test_public_url_drops_credentials():
 
 
 def test_vcr_body_hash_matcher():
-    matcher = body_hash_matcher(KeyOptions("s", ignore=(JsonPath.parse("metadata"),)))
+    matcher = body_hash_matcher(ignore=["metadata"])
     r1 = SimpleNamespace(body=b'{"a": 1, "metadata": 1}', headers=HEADERS)
     r2 = SimpleNamespace(body=b'{"a":1}', headers=HEADERS)
     r3 = SimpleNamespace(body=b'{"a":2}', headers=HEADERS)
@@ -62,9 +63,7 @@ def test_the_matcher_plugs_into_plain_vcrpy(tmp_path, openai_server):
     import vcr
 
     my_vcr = vcr.VCR(match_on=["method", "path", "llm_body"], record_mode="once")
-    my_vcr.register_matcher(
-        "llm_body", body_hash_matcher(KeyOptions("unused", ignore=(JsonPath.parse("user"),)))
-    )
+    my_vcr.register_matcher("llm_body", body_hash_matcher(ignore=["user"]))
     client = openai.OpenAI(base_url=openai_server.base_url, api_key="sk-test", max_retries=0)
     cassette = str(tmp_path / "cassette.yaml")
     messages = [{"role": "user", "content": "hi"}]

@@ -1,7 +1,4 @@
-import pytest
-
-from pytest_llmrec.errors import ConfigError
-from pytest_llmrec.normalize import JsonPath, normalize_body, round_floats
+from pytest_llmrec.normalize import normalize_body, round_floats
 
 JSON = "application/json"
 
@@ -16,36 +13,6 @@ def test_float_noise_is_rounded_and_integral_floats_equal_ints():
     assert round_floats(0.1 + 0.2) == 0.3
     assert round_floats({"t": 1.0, "xs": [2.0000000000001]}) == {"t": 1, "xs": [2]}
     assert round_floats(0.7) != round_floats(0.2)
-
-
-@pytest.mark.parametrize(
-    ("path", "body", "expected"),
-    [
-        ("metadata", {"metadata": {"run": 1}, "model": "m"}, {"model": "m"}),
-        (
-            "messages[*].name",
-            {"messages": [{"name": "a", "c": 1}, {"c": 2}]},
-            {"messages": [{"c": 1}, {"c": 2}]},
-        ),
-        ("messages[0]", {"messages": [1, 2]}, {"messages": [2]}),
-        ("$.a.b", {"a": {"b": 1, "c": 2}}, {"a": {"c": 2}}),
-        ("absent.path", {"a": 1}, {"a": 1}),
-    ],
-)
-def test_ignore_paths_drop_what_they_point_at(path, body, expected):
-    assert JsonPath.parse(path).drop_from(body) == expected
-
-
-def test_ignore_path_never_mutates_its_input():
-    body = {"metadata": {"x": 1}}
-    JsonPath.parse("metadata.x").drop_from(body)
-    assert body == {"metadata": {"x": 1}}
-
-
-@pytest.mark.parametrize("bad", ["", "a..b", "a[x]", "a]"])
-def test_bad_ignore_paths_are_rejected_with_the_syntax(bad):
-    with pytest.raises(ConfigError, match="ignore path"):
-        JsonPath.parse(bad)
 
 
 def test_multipart_boundary_does_not_matter():

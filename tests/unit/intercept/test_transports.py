@@ -13,15 +13,15 @@ import pytest
 from fakes.llm_server import OpenAICompatibleServer
 from pytest_llmrec.config import Mode, RecordingConfig
 from pytest_llmrec.errors import RecordingWarning
-from pytest_llmrec.intercept.transports import intercepting
-from pytest_llmrec.tape import LLMCassette
+from pytest_llmrec.intercept.patchers import intercepting
+from pytest_llmrec.tape import Tape
 
 httpx = pytest.importorskip("httpx2") if openai.__version__.startswith("3.") else pytest.importorskip("httpx")
 LONG = [{"role": "user", "content": " ".join(["word"] * 20)}]  # "Echo: word word ...": 21 pieces
 
 
-def cassette(tmp_path: Path, mode: Mode) -> LLMCassette:
-    return LLMCassette(RecordingConfig("t.py::test", mode, tmp_path), "t.py::test")
+def cassette(tmp_path: Path, mode: Mode) -> Tape:
+    return Tape(RecordingConfig("t.py::test", mode, tmp_path), "t.py::test")
 
 
 @pytest.fixture
@@ -36,7 +36,7 @@ def test_recording_passes_each_event_through_as_it_arrives(tmp_path, slow_server
         start = time.monotonic()
         stream = client.chat.completions.create(model="m", messages=LONG, stream=True)
         arrivals = [time.monotonic() - start for _ in stream]
-    recording.flush()
+    recording.close(passed=True)
     # 23 events 50 ms apart: a buffered stream would hand them all over within a few ms.
     assert len(arrivals) == 23
     assert arrivals[-1] - arrivals[0] > 0.5
@@ -50,7 +50,7 @@ def test_a_client_that_stops_reading_early_still_gets_a_whole_recording(tmp_path
         client.chat.completions.create(model="m", messages=LONG, stream=True) as stream,
     ):
         next(iter(stream))
-    recording.flush()
+    recording.close(passed=True)
     with intercepting(cassette(tmp_path, Mode.REPLAY)):
         replayed = list(client.chat.completions.create(model="m", messages=LONG, stream=True))
     assert "".join(c.choices[0].delta.content or "" for c in replayed) == "Echo: " + LONG[0]["content"]
@@ -66,7 +66,7 @@ def test_async_recording_passes_events_through_and_replays_them(tmp_path, slow_s
 
     with intercepting(cassette(tmp_path, Mode.RECORD_MISSING)) as recording:
         arrivals, live = asyncio.run(collect())
-    recording.flush()
+    recording.close(passed=True)
     assert arrivals[-1] - arrivals[0] > 0.5
     slow_server.stop()
     with intercepting(cassette(tmp_path, Mode.REPLAY)):
@@ -78,7 +78,7 @@ def test_replay_sends_one_chunk_per_event_then_done(tmp_path, openai_server):
     client = openai.OpenAI(base_url=openai_server.base_url, api_key="sk-test", max_retries=0)
     with intercepting(cassette(tmp_path, Mode.RECORD_MISSING)) as recording:
         list(client.chat.completions.create(model="m", messages=LONG, stream=True))
-    recording.flush()
+    recording.close(passed=True)
     body = {"model": "m", "messages": LONG, "stream": True}
     with (
         intercepting(cassette(tmp_path, Mode.REPLAY)),
@@ -98,7 +98,7 @@ def test_a_stream_never_read_to_the_end_is_not_recorded_and_says_so(tmp_path, op
     with pytest.warns(
         RecordingWarning, match=r"POST .*/chat/completions: the response was not read to the end"
     ):
-        recording.flush()
+        recording.close(passed=True)
     stream.close()
     assert recording.recorder.written == []
     assert not list(tmp_path.rglob("*.json"))
@@ -114,6 +114,6 @@ def test_a_connection_error_while_recording_reaches_the_client_and_is_not_record
         client.chat.completions.create(model="m", messages=LONG)
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # no "not read to the end" warning either
-        recording.flush()
+        recording.close(passed=True)
     assert len(recording.recorder.failed) == 2  # the first attempt and the SDK's retry
     assert recording.recorder.recorded == [] and not list(tmp_path.rglob("*.json"))

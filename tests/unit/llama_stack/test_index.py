@@ -8,10 +8,11 @@ from pathlib import Path
 import orjson
 import pytest
 
+from pytest_llmrec.jsonpath import JsonPath
 from pytest_llmrec.llama_stack import genai
 from pytest_llmrec.llama_stack.convert import to_recording, wire_path
 from pytest_llmrec.llama_stack.index import ForeignIndex, ForeignIndexes, find
-from pytest_llmrec.normalize import JsonPath
+from pytest_llmrec.normalize import normalize_body
 from pytest_llmrec.storage import codec
 
 JSON = "application/json"
@@ -28,6 +29,11 @@ def document(url: str, endpoint: str, request_body: dict, test_id: str | None = 
     }
     answer = {"body": {"__type__": "x", "__data__": {"answer": 1}}, "is_streaming": False, **response}
     return {"test_id": test_id, "request": request, "response": answer}
+
+
+def lookup(indexes, wire, raw: bytes | None, scope: str, ignore=()):
+    """find() as the tape calls it: with the request's body normalised as its key sees it."""
+    return find(indexes, wire, normalize_body(raw, JSON, ignore), scope, ignore)
 
 
 def write(folder: Path, name: str, doc: dict) -> Path:
@@ -59,11 +65,11 @@ def test_files_are_found_by_content_whatever_their_names(tmp_path):
     index = ForeignIndex.build(tmp_path)
     live = orjson.dumps({"temperature": 0.7000000000000001, "messages": body["messages"], "model": "m"})
 
-    found = find([index], "/v1/chat/completions", live, JSON, "t", ())
+    found = lookup([index], "/v1/chat/completions", live, "t", ())
 
     assert found is not None and found[0].name == "not-its-hash.json"
-    assert find([index], "/v1/chat/completions", live, JSON, "other test", ()) is None
-    assert find([index], "/v1/completions", live, JSON, "t", ()) is None
+    assert lookup([index], "/v1/chat/completions", live, "other test", ()) is None
+    assert lookup([index], "/v1/completions", live, "t", ()) is None
 
 
 def test_files_without_test_id_answer_any_test_that_has_none_of_its_own(tmp_path):
@@ -72,7 +78,7 @@ def test_files_without_test_id_answer_any_test_that_has_none_of_its_own(tmp_path
         "legacy.json",
         document("https://x/v1/v1/embeddings", "/v1/embeddings", {"input": "a"}, None),
     )
-    found = find([ForeignIndex.build(tmp_path)], "/v1/embeddings", b'{"input": "a"}', JSON, "any::test", ())
+    found = lookup([ForeignIndex.build(tmp_path)], "/v1/embeddings", b'{"input": "a"}', "any::test", ())
     assert found is not None and found[0].name == "legacy.json"
 
 
@@ -81,8 +87,8 @@ def test_ignore_paths_apply_to_foreign_recordings(tmp_path):
     write(tmp_path, "a.json", document("https://x/v1/v1/chat/completions", "/v1/chat/completions", body))
     index = ForeignIndex.build(tmp_path)
     live = b'{"model": "m", "metadata": {"run": 2}}'
-    assert find([index], "/v1/chat/completions", live, JSON, "t", ()) is None
-    assert find([index], "/v1/chat/completions", live, JSON, "t", (JsonPath.parse("metadata"),)) is not None
+    assert lookup([index], "/v1/chat/completions", live, "t", ()) is None
+    assert lookup([index], "/v1/chat/completions", live, "t", (JsonPath.parse("metadata"),)) is not None
 
 
 def test_unreplayable_and_duplicate_files_are_reported_not_indexed(tmp_path):
@@ -157,7 +163,7 @@ def test_model_lists_merge_across_files_and_shared_dirs(tmp_path):
     write(own, "models-h-1.json", models("b", "a"))
     write(common, "models-h-2.json", models("c", "a"))
     write(common, "models-h-3.json", {**models("z"), "test_id": None})
-    found = find([ForeignIndex.build(own), ForeignIndex.build(common)], "/v1/models", None, "", "t", ())
+    found = lookup([ForeignIndex.build(own), ForeignIndex.build(common)], "/v1/models", None, "t", ())
     assert found is not None
     page = codec.decode_response(found[1].response)
     assert [m["id"] for m in json.loads(page.content)["data"]] == ["a", "b", "c"]

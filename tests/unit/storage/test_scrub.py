@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import pytest
 
+from pytest_llmrec.errors import SecretInRecordingError
 from pytest_llmrec.storage import codec
 from pytest_llmrec.storage.recording import Recording, StoredRequest
-from pytest_llmrec.storage.scrub import Scrubber, SecretInRecordingError
+from pytest_llmrec.storage.scrub import Scrubber
 from pytest_llmrec.storage.store import Store
 
 PLANTED = "sk-proj-PLANTEDabcdefghijklmnopqrstuvwxyz0123456789"
@@ -61,7 +62,7 @@ def test_a_key_that_no_variable_names_is_refused_with_its_field(tmp_path, monkey
 
 
 def test_configured_body_paths_are_scrubbed_in_requests_and_in_every_stream_event(tmp_path):
-    from pytest_llmrec.normalize import JsonPath
+    from pytest_llmrec.jsonpath import JsonPath
 
     rec = recording("hello", "x")
     request = {**rec.request.body, "user": "alice@example.com", "metadata": {"session": "s-1", "keep": 1}}
