@@ -4,7 +4,6 @@ The pytest plugin itself lives in ``pytest_llmrec.plugin`` (registered through t
 ``pytest11`` entry point); this package exports what tests and tools may use directly.
 """
 
-from pytest_llmrec.config import Mode
 from pytest_llmrec.errors import (
     ConfigError,
     LLMRecordingError,
@@ -13,6 +12,7 @@ from pytest_llmrec.errors import (
     RecordingWarning,
 )
 from pytest_llmrec.matching import KeyOptions, body_hash_matcher, request_key
+from pytest_llmrec.modes import Mode
 from pytest_llmrec.recorder import Exchange, LLMRecorder
 
 __version__ = "0.1.0"

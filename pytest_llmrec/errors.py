@@ -8,6 +8,8 @@ reach the test as itself, at once, not as ``APIConnectionError`` after retries.
 
 from __future__ import annotations
 
+import difflib
+from collections.abc import Iterable
 from pathlib import Path
 
 
@@ -43,3 +45,9 @@ class ConfigError(ValueError):
 
 class RecordingWarning(UserWarning):
     """Something was not recorded that the user probably expected to be."""
+
+
+def did_you_mean(value: object, choices: Iterable[str]) -> str:
+    """`` (did you mean 'warn'?)`` naming the closest choice, or nothing when none is close."""
+    close = difflib.get_close_matches(str(value), list(choices), n=1)
+    return f" (did you mean {close[0]!r}?)" if close else ""

@@ -35,14 +35,14 @@ class JsonPath:
             match = _SEGMENT.match(body, position)
             if not match:
                 raise ConfigError(
-                    f"cannot parse ignore path {text!r} at character {position + 1}; "
+                    f"cannot parse JSON path {text!r} at character {position + 1}; "
                     "use keys, [N] and [*], e.g. 'metadata' or 'messages[*].name'"
                 )
             index, key = match.groups()
             steps.append(key if key is not None else (ANY_INDEX if index == ANY_INDEX else int(index)))
             position = match.end()
         if not steps:
-            raise ConfigError(f"empty ignore path {text!r}")
+            raise ConfigError(f"empty JSON path {text!r}")
         return cls(text, tuple(steps))
 
     def drop_from(self, value: Any) -> Any:

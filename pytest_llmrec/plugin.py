@@ -1,10 +1,14 @@
-"""pytest glue: options, the ``llm_recording`` marker, fixtures and the terminal summary."""
+"""pytest glue: options, the ``llm_recording`` marker, fixtures and the terminal summary.
+
+The only module that imports pytest. It reads the run's options once (``pytest_configure``),
+reads every marker at collection, resolves each test's configuration once when its fixture
+runs, and hands the resulting ``Tape`` to the interception layer for the test's duration.
+"""
 
 from __future__ import annotations
 
 import argparse
 import contextlib
-import dataclasses
 import json
 import os
 from collections.abc import Generator, Iterator
@@ -14,26 +18,28 @@ import pytest
 
 from pytest_llmrec.config import (
     MARKER_NAME,
-    Mode,
     RecordingConfig,
-    SessionOptions,
-    parse_mode,
+    Settings,
+    fixture_settings,
+    marker_settings,
     resolve,
+    scope_of,
 )
 from pytest_llmrec.errors import ConfigError, LLMRecordingError
 from pytest_llmrec.intercept.guard import no_live_connections, resolve_hosts
+from pytest_llmrec.modes import Mode, parse_mode
+from pytest_llmrec.options import ENV_MODE, INI_OPTIONS, UNUSED_ACTIONS, YES_NO, Options, read_options
 from pytest_llmrec.recorder import LLMRecorder
 from pytest_llmrec.session import SessionState
+from pytest_llmrec.summary import summary_lines
 from pytest_llmrec.tape import Tape
-from pytest_llmrec.unused import ACTIONS
 
-ENV_MODE = "LLMREC_RECORD_MODE"
 PLACEHOLDER_KEYS = ("OPENAI_API_KEY",)
 PLACEHOLDER_KEY = "sk-llmrec-replay-needs-no-key"
 
-
-session_options_key = pytest.StashKey[SessionOptions]()
+options_key = pytest.StashKey[Options]()
 state_key = pytest.StashKey[SessionState]()
+marker_key = pytest.StashKey[Settings]()  # each test's markers, read once at collection
 call_failed_key = pytest.StashKey[bool]()
 call_ran_key = pytest.StashKey[bool]()
 
@@ -77,7 +83,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption(
         "--llm-unused",
         dest="llm_unused",
-        choices=ACTIONS,
+        choices=UNUSED_ACTIONS,
         default=None,
         help="what to do with recordings no test used, once a run exercised their whole directory: "
         "warn (default), fail, or prune (delete them). Ini: llm_unused.",
@@ -93,67 +99,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption(
         "--llm-record-on-failure",
         dest="llm_record_on_failure",
-        choices=("yes", "no"),
+        choices=YES_NO,
         default=None,
         help="save the recordings of a test that failed (default: yes; ini llm_record_on_failure).",
     )
-    parser.addini("llm_record_mode", "default recording mode (see --llm-record)", default=None)
-    parser.addini(
-        "llm_scrub_paths",
-        "JSON paths of request and response bodies whose values are replaced by <scrubbed> on disk",
-        type="args",
-        default=[],
-    )
-    parser.addini("llm_unused", "recordings no test used: warn, fail or prune", default="warn")
-    parser.addini("llm_record_on_failure", "save the recordings of failed tests: yes or no", default="yes")
-    parser.addini(
-        "llm_allow_hosts",
-        "hosts replaying tests may connect to (see --llm-allow-hosts)",
-        type="args",
-        default=[],
-    )
-    parser.addini("llm_recordings_dir", "recordings directory, relative to the ini file", default=None)
-    parser.addini(
-        "llm_shared_recordings_dirs",
-        "directories of recordings every test may replay from after its own (never written), "
-        "relative to the ini file",
-        type="paths",
-        default=[],
-    )
-    parser.addini(
-        "llm_scrub_env_vars",
-        "more environment variables whose values are scrubbed from recordings (OPENAI_API_KEY, "
-        "ANTHROPIC_API_KEY, AWS_SECRET_ACCESS_KEY and other known ones always are)",
-        type="args",
-        default=[],
-    )
-
-
-def _session_options(config: pytest.Config) -> SessionOptions:
-    cli_mode = config.getoption("llm_record")
-    env_mode = os.environ.get(ENV_MODE)
-    if cli_mode is None and env_mode:
-        cli_mode = parse_mode(env_mode, f"environment variable {ENV_MODE}")
-    ini_mode = config.getini("llm_record_mode")
-    base = config.inipath.parent if config.inipath else config.rootpath
-    cli_dir = config.getoption("llm_recordings_dir")
-    ini_dir = config.getini("llm_recordings_dir")
-    return SessionOptions(
-        cli_mode=cli_mode,
-        cli_recordings_dir=config.invocation_params.dir / cli_dir if cli_dir else None,
-        ini_mode=parse_mode(ini_mode, "ini option llm_record_mode") if ini_mode else None,
-        ini_recordings_dir=base / ini_dir if ini_dir else None,
-        ini_shared_dirs=tuple(config.getini("llm_shared_recordings_dirs")),
-        ini_scrub_env_vars=tuple(config.getini("llm_scrub_env_vars")),
-        ini_scrub_paths=tuple(config.getini("llm_scrub_paths")),
-    )
-
-
-def _record_on_failure(config: pytest.Config) -> bool:
-    value = config.getoption("llm_record_on_failure") or str(config.getini("llm_record_on_failure"))
-    if value not in ("yes", "no"):
-        raise pytest.UsageError(f"llm_record_on_failure must be yes or no, not {value!r}")
-    return value == "yes"
+    for name, (help_text, kind, default) in INI_OPTIONS.items():
+        parser.addini(name, help_text, type=kind, default=default)  # type: ignore[arg-type]
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -164,52 +115,37 @@ def pytest_configure(config: pytest.Config) -> None:
         "record and replay this test's LLM traffic (pytest-llmrec).",
     )
     try:
-        config.stash[session_options_key] = _session_options(config)
+        options = read_options(
+            {name: value for name, value in vars(config.option).items() if name.startswith("llm_")},
+            {name: config.getini(name) for name in INI_OPTIONS},
+            os.environ,
+            invocation_dir=config.invocation_params.dir,
+            ini_dir=config.inipath.parent if config.inipath else config.rootpath,
+        )
     except ConfigError as error:
-        raise pytest.UsageError(f"{error}") from None
-    hosts = [h for h in (config.getoption("llm_allow_hosts") or "").split(",") if h.strip()]
-    config.stash[state_key] = SessionState(
-        allowed_hosts=resolve_hosts([h.strip() for h in hosts] + config.getini("llm_allow_hosts")),
-        record_on_failure=_record_on_failure(config),
-    )
+        raise pytest.UsageError(str(error)) from None
+    config.stash[options_key] = options
+    config.stash[state_key] = SessionState(allowed_hosts=resolve_hosts(options.allow_hosts))
 
 
-def _marker_kwargs(item: pytest.Item) -> dict[str, Any]:
-    """Keyword arguments of every llm_recording marker on the item; the closest one wins."""
-    merged: dict[str, Any] = {}
-    for marker in reversed(list(item.iter_markers(MARKER_NAME))):
-        if marker.args:
-            raise ConfigError(
-                f"@pytest.mark.{MARKER_NAME} takes keyword arguments only (name=..., mode=...), "
-                f"got {marker.args!r}"
-            )
-        merged.update(marker.kwargs)
-    return merged
+def _records(item: pytest.Item) -> bool:
+    """Whether a test records: it has the marker or asks for the llm_recorder fixture."""
+    fixtures = getattr(item, "fixturenames", ())
+    return item.get_closest_marker(MARKER_NAME) is not None or "llm_recorder" in fixtures
 
 
 @pytest.hookimpl(tryfirst=True)  # before -k and -m deselect: a scope counts all of its tests
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Check every marker before any test runs, so a typo stops the run instead of one test."""
+    """Read every marker before any test runs, so a typo stops the run instead of one test."""
     state = config.stash[state_key]
-    options = config.stash[session_options_key]
     for item in items:
+        markers = reversed([(m.args, m.kwargs) for m in item.iter_markers(MARKER_NAME)])
         try:
-            resolved = _resolve(item, options, {})
+            item.stash[marker_key] = marker_settings(markers)
         except ConfigError as error:
             raise pytest.UsageError(f"{item.nodeid}: {error}") from None
-        state.tests_per_scope[resolved.scope] += 1
-        if item.get_closest_marker(MARKER_NAME) is not None:
-            state.usage.tests[resolved.recordings_dir] += 1
-
-
-def _resolve(item: pytest.Item, session: SessionOptions, fixture: dict[str, Any]) -> RecordingConfig:
-    return resolve(
-        session=session,
-        marker=_marker_kwargs(item),
-        fixture=fixture,
-        default_scope=item.nodeid,
-        test_dir=item.path.parent,
-    )
+        if _records(item):
+            state.collected(item.nodeid, scope_of(item.stash[marker_key], item.nodeid))
 
 
 @pytest.hookimpl(wrapper=True)
@@ -241,22 +177,36 @@ def llm_recording_config() -> dict[str, Any]:
     return {}
 
 
+def _resolve(request: pytest.FixtureRequest, fixture: Any) -> RecordingConfig:
+    """The test's configuration, resolved once: marker (read at collection), fixture, options."""
+    item = request.node
+    marker = item.stash.get(marker_key, None)
+    try:
+        if marker is None:  # a test collected after our hook ran (a plugin adding items late)
+            marker = marker_settings(reversed([(m.args, m.kwargs) for m in item.iter_markers(MARKER_NAME)]))
+        return resolve(
+            options=request.config.stash[options_key],
+            marker=marker,
+            fixture=fixture_settings(fixture),
+            nodeid=item.nodeid,
+            test_dir=item.path.parent,
+        )
+    except ConfigError as error:
+        raise pytest.UsageError(f"{item.nodeid}: {error}") from None
+
+
 @pytest.fixture
 def llm_recorder(
     request: pytest.FixtureRequest, llm_recording_config: dict[str, Any]
 ) -> Iterator[LLMRecorder]:
     """Record and replay this test's LLM traffic; the value logs what was replayed, sent and recorded."""
     item = request.node
-    try:
-        config = _resolve(item, request.config.stash[session_options_key], llm_recording_config)
-    except ConfigError as error:
-        raise pytest.UsageError(f"{item.nodeid}: {error}") from None
+    config = _resolve(request, llm_recording_config)
     # Imported here, not at the top: VCR.py imports every installed HTTP client (about 0.3 s), which
     # a session whose tests record and replay nothing should not pay.
     from pytest_llmrec.intercept.patchers import intercepting
 
     state = request.config.stash[state_key]
-    config = dataclasses.replace(config, record_on_failure=state.record_on_failure)
     tape = Tape(config, item.nodeid, refreshed=state.refreshed, foreign=state.foreign)
     with contextlib.ExitStack() as stack:
         stack.enter_context(intercepting(tape))
@@ -291,57 +241,31 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
     state.prune_rewritten_scopes()
     workeroutput = getattr(session.config, "workeroutput", None)
     if workeroutput is not None:  # a pytest-xdist worker: the controller prints the summary
-        workeroutput["llmrec"] = state.totals()
+        workeroutput["llmrec"] = state.worker_output()
         return
-    _unused(session, state)
-    report = session.config.getoption("llm_report")
-    if report:
-        path = session.config.invocation_params.dir / report
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(json.dumps(state.totals(), indent=2, sort_keys=True) + "\n")
-
-
-def _unused(session: pytest.Session, state: SessionState) -> None:
-    action = session.config.getoption("llm_unused") or str(session.config.getini("llm_unused"))
-    if action not in ACTIONS:
-        raise pytest.UsageError(f"llm_unused must be one of {', '.join(ACTIONS)}, not {action!r}")
+    options = session.config.stash[options_key]
     state.unused = [path for path in state.usage.unused() if path.exists()]
-    if action == "prune":
+    if options.unused == "prune":
         for path in state.unused:
             path.unlink()
-        state.deleted += state.unused
-    elif action == "fail" and state.unused and session.exitstatus == pytest.ExitCode.OK:
+        state.totals.deleted += state.unused
+    elif options.unused == "fail" and state.unused and session.exitstatus == pytest.ExitCode.OK:
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
+    if options.report is not None:
+        options.report.parent.mkdir(parents=True, exist_ok=True)
+        options.report.write_text(json.dumps(state.report(), indent=2, sort_keys=True) + "\n")
 
 
 @pytest.hookimpl(optionalhook=True)
 def pytest_testnodedown(node: Any, error: Any) -> None:
     """pytest-xdist: add a finished worker's totals to the controller's."""
-    totals = getattr(node, "workeroutput", {}).get("llmrec")
-    if totals is not None:
-        node.config.stash[state_key].merge(totals)
+    output = getattr(node, "workeroutput", {}).get("llmrec")
+    if output is not None:
+        node.config.stash[state_key].merge(output)
 
 
 def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
     state = config.stash.get(state_key, None)
-    if state is None or not (state.replayed or state.sent):
-        return
-    line = (
-        f"llmrec: {state.replayed} replayed, {state.sent} sent live, {state.recorded} recorded, "
-        f"{len(state.written)} file(s) written"
-    )
-    if state.deleted:
-        line += f", {len(state.deleted)} stale file(s) deleted"
-    if state.discarded:
-        line += f", {state.discarded} recording(s) of failed tests not saved"
-    line += f"; tokens: {state.tokens_replayed} replayed, {state.tokens_live} spent live"
-    terminalreporter.write_line(line)
-    action = config.getoption("llm_unused") or str(config.getini("llm_unused"))
-    if state.unused and action != "prune":
-        terminalreporter.write_line(
-            f"llmrec: {len(state.unused)} recording(s) no test used (--llm-unused=prune deletes them):"
-        )
-        for path in state.unused[:20]:
-            terminalreporter.write_line(f"  {path}")
-        if len(state.unused) > 20:
-            terminalreporter.write_line(f"  ... and {len(state.unused) - 20} more")
+    if state is not None:
+        for line in summary_lines(state, config.stash[options_key].unused):
+            terminalreporter.write_line(line)

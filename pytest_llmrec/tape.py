@@ -19,12 +19,13 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 from pytest_llmrec import media
-from pytest_llmrec.config import Mode, RecordingConfig
+from pytest_llmrec.config import RecordingConfig
 from pytest_llmrec.errors import RecordingMissError, RecordingWarning, SecretInRecordingError
 from pytest_llmrec.ids import IdMap
 from pytest_llmrec.llama_stack.index import ForeignIndexes, find
 from pytest_llmrec.matching import KeyOptions, RequestKey, public_url, request_key
 from pytest_llmrec.misses import Candidate, explain_miss
+from pytest_llmrec.modes import Mode
 from pytest_llmrec.normalize import normalize_json
 from pytest_llmrec.recorder import Exchange, LLMRecorder
 from pytest_llmrec.storage import codec, payloads, streams

@@ -20,9 +20,10 @@ from typing import Any
 import openai
 import pytest
 
-from pytest_llmrec.config import Mode, RecordingConfig
+from pytest_llmrec.config import RecordingConfig
 from pytest_llmrec.intercept.patchers import intercepting
 from pytest_llmrec.llama_stack.index import ForeignIndexes
+from pytest_llmrec.modes import Mode
 from pytest_llmrec.tape import Tape
 
 HERE = Path(__file__).resolve().parent

@@ -241,3 +241,31 @@ def test_replay_gives_sdks_a_placeholder_key_only_while_the_test_runs(inner, mon
         )
     )
     inner.run().assert_outcomes(passed=3)
+
+
+@pytest.mark.parametrize(
+    ("ini", "message"),
+    [
+        (
+            "llm_unused = wran",
+            "*ini option llm_unused must be one of warn, fail, prune, not 'wran' (did you mean 'warn'?)*",
+        ),
+        (
+            "llm_record_on_failure = maybe",
+            "*ini option llm_record_on_failure must be one of yes, no, not 'maybe'*",
+        ),
+        (
+            "llm_scrub_paths = messages[x]",
+            "*ini option llm_scrub_paths: cannot parse JSON path 'messages[[]x[]]'*",
+        ),
+    ],
+)
+def test_a_bad_ini_value_stops_the_run_before_any_test(inner, openai_server, ini, message):
+    probe(inner)
+    inner.pytester.makeini(f"[pytest]\n{ini}\n")
+
+    result = inner.run("--llm-record=record-missing")
+
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines([message])
+    assert "test_probe" not in result.stdout.str() and openai_server.requests == []

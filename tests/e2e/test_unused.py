@@ -85,3 +85,55 @@ def test_workers_agree_on_what_is_unused(stale):
     result = stale.run("-n", "2")
     result.assert_outcomes(passed=2)
     assert len(unused_lines(result)) == 1
+
+
+FIXTURE_MOVES_THEM = textwrap.dedent(
+    """
+    import pytest
+
+    @pytest.fixture(scope="module")
+    def llm_recording_config():
+        return {"recordings_dir": "other"}
+    """
+)
+
+
+def test_the_fixtures_directory_is_the_one_checked(stale):
+    """A module whose fixture moves its recordings is counted where they are, not in the default directory."""
+    default, other = stale.pytester.path / "recordings", stale.pytester.path / "other"
+    other.mkdir()
+    for path in default.rglob("*.json"):  # the suite's files, moved to where the fixture says
+        target = other / path.relative_to(default)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        path.rename(target)
+    kept_in_default = default / "test_two" / "test_old" / ("0" * 64 + ".json")
+    kept_in_default.parent.mkdir(parents=True)
+    kept_in_default.write_text("{}")  # no test uses the default directory now: never listed
+    stale.pytester.makeconftest(FIXTURE_MOVES_THEM)
+
+    failed = stale.run("--llm-unused=fail")
+
+    failed.assert_outcomes(passed=2)
+    assert failed.ret == pytest.ExitCode.TESTS_FAILED
+    (listed,) = unused_lines(failed)
+    assert listed.startswith(str(other)) and "an older question" in Path(listed).read_text()
+
+    pruned = stale.run("--llm-unused=prune")
+    assert "1 stale file(s) deleted" in pruned.stdout.str()
+    assert len(list(other.rglob("*.json"))) == 2 and kept_in_default.exists()
+
+
+def test_a_test_that_did_not_run_keeps_every_file_and_the_summary_says_why(stale):
+    skipped = stale.pytester.path / "test_two.py"
+    skipped.write_text(skipped.read_text().replace("def test_two():", "@pytest.mark.skip\ndef test_two():"))
+
+    result = stale.run("--llm-unused=prune")
+
+    result.assert_outcomes(passed=1, skipped=1)
+    assert len(stale.recordings()) == 3  # the skipped test might have used any directory
+    result.stdout.fnmatch_lines(
+        [
+            "llmrec: unused recordings not checked (--llm-unused=prune): 1 test(s) with recordings did "
+            "not run (deselected, skipped or interrupted)"
+        ]
+    )

@@ -2,21 +2,21 @@ from pathlib import Path
 
 import pytest
 
-from pytest_llmrec.config import Mode, SessionOptions, parse_mode, resolve
+from pytest_llmrec.config import fixture_settings, marker_settings, resolve
 from pytest_llmrec.errors import ConfigError
+from pytest_llmrec.modes import Mode, parse_mode
+from pytest_llmrec.options import Options
 
 TEST_DIR = Path("/project/tests")
+NO_OPTIONS = Options()
 
 
-NO_SESSION = SessionOptions()
-
-
-def config(session=NO_SESSION, marker=None, fixture=None):
+def config(options=NO_OPTIONS, marker=None, fixture=None):
     return resolve(
-        session=session,
-        marker=marker or {},
-        fixture=fixture or {},
-        default_scope="tests/test_a.py::test_x",
+        options=options,
+        marker=marker_settings([((), marker or {})]),
+        fixture=fixture_settings(fixture or {}),
+        nodeid="tests/test_a.py::test_x",
         test_dir=TEST_DIR,
     )
 
@@ -52,8 +52,8 @@ def test_unknown_mode_lists_the_valid_ones():
 
 
 def test_precedence_cli_over_marker_over_fixture_over_ini_over_default():
-    ini = SessionOptions(ini_mode=Mode.LIVE)
-    cli = SessionOptions(cli_mode=Mode.REWRITE, ini_mode=Mode.LIVE)
+    ini = Options(ini_mode=Mode.LIVE)
+    cli = Options(cli_mode=Mode.REWRITE, ini_mode=Mode.LIVE)
     marker, fixture = {"mode": "record-missing"}, {"mode": "replay"}
     assert config().mode is Mode.REPLAY
     assert config(ini).mode is Mode.LIVE
@@ -69,7 +69,7 @@ def test_recordings_dir_defaults_beside_the_test_file_and_follows_precedence():
         config(marker={"recordings_dir": "mk"}, fixture={"recordings_dir": "fx"}).recordings_dir
         == TEST_DIR / "mk"
     )
-    cli = SessionOptions(cli_recordings_dir=Path("/cli"))
+    cli = Options(cli_recordings_dir=Path("/cli"))
     assert config(cli, marker={"recordings_dir": "mk"}).recordings_dir == Path("/cli")
 
 
@@ -94,7 +94,11 @@ def test_ignore_is_additive_and_parsed():
         ({}, {"name": "x"}, r"unknown keyword 'name' in the llm_recording_config fixture"),
         ({"match_host": "yes"}, {}, r"'match_host' .* must be True or False"),
         ({"ignore": 3}, {}, r"'ignore' .* must be a string or a list of strings"),
-        ({"ignore": "a..b"}, {}, r"cannot parse ignore path 'a..b'"),
+        (
+            {"ignore": "a..b"},
+            {},
+            r"'ignore' in @pytest.mark.llm_recording: cannot parse JSON path 'a..b' at character 3",
+        ),
         ({"name": ""}, {}, r"'name' .* must be a non-empty string"),
         ({"mode": "sometimes"}, {}, r"unknown recording mode 'sometimes'"),
     ],
@@ -102,3 +106,24 @@ def test_ignore_is_additive_and_parsed():
 def test_invalid_configuration_is_a_clear_error(marker, fixture, message):
     with pytest.raises(ConfigError, match=message):
         config(marker=marker, fixture=fixture)
+
+
+def test_the_closest_marker_wins_and_a_positional_argument_is_refused():
+    farthest_first = [((), {"mode": "live", "name": "module"}), ((), {"mode": "rewrite"})]
+    settings = marker_settings(farthest_first)
+    assert (settings.mode, settings.name) == (Mode.REWRITE, "module")
+    with pytest.raises(ConfigError, match=r"takes keyword arguments only .* got \('live',\)"):
+        marker_settings([(("live",), {})])
+
+
+def test_a_fixture_must_return_a_dict():
+    with pytest.raises(ConfigError, match="the llm_recording_config fixture must return a dict, not list"):
+        fixture_settings(["mode", "live"])
+
+
+def test_scrub_paths_add_up_from_ini_fixture_and_marker():
+    from pytest_llmrec.jsonpath import JsonPath
+
+    options = Options(scrub_paths=(JsonPath.parse("user"),))
+    cfg = config(options, marker={"scrub": "metadata.id"}, fixture={"scrub": ["user", "trace"]})
+    assert [p.text for p in cfg.scrub] == ["user", "trace", "metadata.id"]

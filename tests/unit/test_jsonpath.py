@@ -32,5 +32,5 @@ def test_ignore_path_never_mutates_its_input():
 
 @pytest.mark.parametrize("bad", ["", "a..b", "a[x]", "a]"])
 def test_bad_ignore_paths_are_rejected_with_the_syntax(bad):
-    with pytest.raises(ConfigError, match="ignore path"):
+    with pytest.raises(ConfigError, match="JSON path"):
         JsonPath.parse(bad)

@@ -6,8 +6,9 @@ import json
 
 import pytest
 
-from pytest_llmrec.config import Mode, RecordingConfig
+from pytest_llmrec.config import RecordingConfig
 from pytest_llmrec.errors import RecordingMissError
+from pytest_llmrec.modes import Mode
 from pytest_llmrec.tape import Tape
 
 URL = "https://api.openai.com/v1/chat/completions"

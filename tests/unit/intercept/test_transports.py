@@ -11,9 +11,10 @@ import openai
 import pytest
 
 from fakes.llm_server import OpenAICompatibleServer
-from pytest_llmrec.config import Mode, RecordingConfig
+from pytest_llmrec.config import RecordingConfig
 from pytest_llmrec.errors import RecordingWarning
 from pytest_llmrec.intercept.patchers import intercepting
+from pytest_llmrec.modes import Mode
 from pytest_llmrec.tape import Tape
 
 httpx = pytest.importorskip("httpx2") if openai.__version__.startswith("3.") else pytest.importorskip("httpx")

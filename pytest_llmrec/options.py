@@ -1,0 +1,128 @@
+"""The run's options: command line, environment and ini file, read and validated once, before any test.
+
+``read_options`` turns what pytest parsed into one ``Options`` value, or raises ConfigError
+naming the bad value, where it came from and the valid ones; the plugin makes that a
+usage error in ``pytest_configure``. The ini options are declared here (``INI_OPTIONS``)
+so their names are written once; the plugin registers them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from pytest_llmrec.errors import ConfigError, did_you_mean
+from pytest_llmrec.jsonpath import JsonPath
+from pytest_llmrec.modes import Mode, parse_mode
+
+ENV_MODE = "LLMREC_RECORD_MODE"
+UNUSED_ACTIONS = ("warn", "fail", "prune")
+YES_NO = ("yes", "no")
+
+# name: (help, pytest's ini type, default)
+INI_OPTIONS: dict[str, tuple[str, str | None, Any]] = {
+    "llm_record_mode": ("default recording mode (see --llm-record)", None, None),
+    "llm_recordings_dir": ("recordings directory, relative to the ini file", None, None),
+    "llm_shared_recordings_dirs": (
+        "directories of recordings every test may replay from after its own (never written), "
+        "relative to the ini file",
+        "paths",
+        [],
+    ),
+    "llm_scrub_env_vars": (
+        "more environment variables whose values are scrubbed from recordings (OPENAI_API_KEY, "
+        "ANTHROPIC_API_KEY, AWS_SECRET_ACCESS_KEY and other known ones always are)",
+        "args",
+        [],
+    ),
+    "llm_scrub_paths": (
+        "JSON paths of request and response bodies whose values are replaced by <scrubbed> on disk",
+        "args",
+        [],
+    ),
+    "llm_unused": ("recordings no test used: warn, fail or prune", None, "warn"),
+    "llm_record_on_failure": ("save the recordings of failed tests: yes or no", None, "yes"),
+    "llm_allow_hosts": ("hosts replaying tests may connect to (see --llm-allow-hosts)", "args", []),
+}
+
+
+@dataclass(frozen=True)
+class Options:
+    """What the command line, the environment and the ini file say for the whole run."""
+
+    cli_mode: Mode | None = None  # --llm-record, else LLMREC_RECORD_MODE: beats every marker
+    ini_mode: Mode | None = None
+    cli_recordings_dir: Path | None = None
+    ini_recordings_dir: Path | None = None
+    shared_dirs: tuple[Path, ...] = ()
+    scrub_env_vars: tuple[str, ...] = ()
+    scrub_paths: tuple[JsonPath, ...] = ()
+    unused: str = "warn"
+    record_on_failure: bool = True
+    allow_hosts: tuple[str, ...] = ()
+    report: Path | None = None
+
+
+def read_options(
+    cli: Mapping[str, Any],
+    ini: Mapping[str, Any],
+    env: Mapping[str, str],
+    *,
+    invocation_dir: Path,
+    ini_dir: Path,
+) -> Options:
+    """Validate every value. ``cli`` is keyed by the options' dests (``llm_record``, ...), ``ini`` by
+    the names in INI_OPTIONS; command-line paths are relative to ``invocation_dir``, ini ones to
+    ``ini_dir``."""
+    cli_mode = cli.get("llm_record")
+    if cli_mode is None and env.get(ENV_MODE):
+        cli_mode = env[ENV_MODE]
+    if cli_mode is not None:
+        where = "--llm-record" if cli.get("llm_record") is not None else f"environment variable {ENV_MODE}"
+        cli_mode = parse_mode(cli_mode, where)
+    ini_mode = ini.get("llm_record_mode")
+    cli_dir, ini_dir_value = cli.get("llm_recordings_dir"), ini.get("llm_recordings_dir")
+    report = cli.get("llm_report")
+    return Options(
+        cli_mode=cli_mode,
+        ini_mode=parse_mode(ini_mode, "ini option llm_record_mode") if ini_mode else None,
+        cli_recordings_dir=invocation_dir / cli_dir if cli_dir else None,
+        ini_recordings_dir=ini_dir / ini_dir_value if ini_dir_value else None,
+        shared_dirs=tuple(Path(p) for p in ini.get("llm_shared_recordings_dirs") or ()),
+        scrub_env_vars=tuple(ini.get("llm_scrub_env_vars") or ()),
+        scrub_paths=_json_paths(ini.get("llm_scrub_paths") or (), "ini option llm_scrub_paths"),
+        unused=_choice(
+            cli.get("llm_unused") or ini.get("llm_unused") or "warn", UNUSED_ACTIONS, "ini option llm_unused"
+        ),
+        record_on_failure=_choice(
+            cli.get("llm_record_on_failure") or ini.get("llm_record_on_failure") or "yes",
+            YES_NO,
+            "ini option llm_record_on_failure",
+        )
+        == "yes",
+        allow_hosts=_hosts(str(cli.get("llm_allow_hosts") or "").split(","), ini.get("llm_allow_hosts")),
+        report=invocation_dir / report if report else None,
+    )
+
+
+def _choice(value: Any, valid: tuple[str, ...], name: str) -> str:
+    """A value from the command line (argparse checked it already) or the ini file."""
+    text = str(value).strip().lower()
+    if text not in valid:
+        raise ConfigError(
+            f"{name} must be one of {', '.join(valid)}, not {value!r}{did_you_mean(text, valid)}"
+        )
+    return text
+
+
+def _json_paths(texts: Iterable[str], where: str) -> tuple[JsonPath, ...]:
+    try:
+        return tuple(JsonPath.parse(text) for text in texts)
+    except ConfigError as error:
+        raise ConfigError(f"{where}: {error}") from None
+
+
+def _hosts(*lists: Iterable[str] | None) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(host.strip() for hosts in lists for host in hosts or () if host.strip()))

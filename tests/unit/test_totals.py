@@ -1,0 +1,36 @@
+"""Run totals: taken from a test's log by name, added up, carried across processes unchanged."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pytest_llmrec.config import RecordingConfig
+from pytest_llmrec.modes import Mode
+from pytest_llmrec.recorder import Exchange, LLMRecorder
+from pytest_llmrec.totals import RunTotals
+
+
+def recorder(**logged) -> LLMRecorder:
+    return LLMRecorder(RecordingConfig("t::x", Mode.RECORD_MISSING, Path("rec")), **logged)
+
+
+def exchange(n: int) -> Exchange:
+    return Exchange("POST", "http://h/v1/chat/completions", f"{n:064x}", Path(f"rec/{n}.json"))
+
+
+def test_a_tests_log_counts_its_lists_and_keeps_its_paths():
+    log = recorder(replayed=[exchange(1), exchange(2)], sent=[exchange(3)], written=[Path("rec/3.json")])
+    log.tokens_live = 12
+    totals = RunTotals.of(log)
+    assert (totals.replayed, totals.sent, totals.recorded, totals.tokens_live) == (2, 1, 0, 12)
+    assert totals.written == [Path("rec/3.json")] and totals.deleted == []
+
+
+def test_totals_add_up_and_survive_the_trip_through_json():
+    run = RunTotals()
+    run.add(RunTotals.of(recorder(missed=[exchange(1)], discarded=[Path("a.json")])))
+    run.add(RunTotals(replayed=3, tokens_replayed=30, deleted=[Path("old.json")]))
+    data = run.to_json()
+    assert data["tokens"] == {"replayed": 30, "live": 0}  # nested as --llm-report shows it
+    assert (data["missed"], data["discarded"], data["deleted"]) == (1, 1, ["old.json"])
+    assert RunTotals.from_json(data) == run
