@@ -17,17 +17,24 @@ from pytest_llmrec import media
 from pytest_llmrec.jsonpath import JsonPath
 
 FLOAT_DIGITS = 12
+_ROUNDED = (float, dict, list)  # what round_floats may change
 
 
 def round_floats(value: Any) -> Any:
-    """Round floats to FLOAT_DIGITS significant digits; integral floats become ints (1.0 == 1)."""
+    """Round floats to FLOAT_DIGITS significant digits; integral floats become ints (1.0 == 1).
+
+    Parts without a float are returned as they are, not copied.
+    """
     if isinstance(value, float):
         rounded = float(f"{value:.{FLOAT_DIGITS}g}")
         return int(rounded) if rounded.is_integer() else rounded
     if isinstance(value, dict):
-        return {k: round_floats(v) for k, v in value.items()}
+        inner = {key: round_floats(item) for key, item in value.items() if isinstance(item, _ROUNDED)}
+        changed = {key: item for key, item in inner.items() if item is not value[key]}
+        return {**value, **changed} if changed else value
     if isinstance(value, list):
-        return [round_floats(v) for v in value]
+        items = [round_floats(item) if isinstance(item, _ROUNDED) else item for item in value]
+        return items if any(a is not b for a, b in zip(items, value, strict=True)) else value
     return value
 
 

@@ -166,7 +166,7 @@ class Tape:
         exchange = Exchange(method.upper(), url, key.digest, path, occurrence)
         mode = self.config.mode
         fresh_enough = not mode.goes_live_on_hit or (mode is Mode.REWRITE and exchange.path in self.refreshed)
-        found = self._find(key, occurrence, exchange.endpoint) if fresh_enough else None
+        found = self._find(key, exchange) if fresh_enough else None
         if found is not None:
             return self._replaying(exchange, key, *found)
         if mode is Mode.REPLAY:
@@ -187,22 +187,28 @@ class Tape:
         real_body = self.ids.to_real_bytes(body) if body else body
         return Plan(self, exchange, key, request=request, url=self.ids.to_real(url), body=real_body)
 
-    def _find(self, key: RequestKey, occurrence: int, endpoint: str) -> tuple[Path, Recording] | None:
+    def _find(self, key: RequestKey, exchange: Exchange) -> tuple[Path, Recording] | None:
         """Our own recording in the test's directory or a shared one, else a llama-stack one."""
         for store, folder in self._folders:
-            path = recording_path(folder, key.digest, occurrence)
+            path = (
+                exchange.path
+                if store is self.store
+                else recording_path(folder, key.digest, exchange.occurrence)
+            )
             recording = store.read(path)
             if recording is not None:
                 return path, recording
         indexes = [self.foreign[root] for root in self.config.read_dirs]
-        return find(indexes, endpoint, key.canonical["body"], self.config.scope, self.config.ignore)
+        return find(indexes, exchange.endpoint, key.canonical["body"], self.config.scope, self.config.ignore)
 
     def _replaying(self, exchange: Exchange, key: RequestKey, source: Path, recording: Recording) -> Plan:
         replay = codec.decode_response(recording.response)
         tokens = payloads.tokens_used(recording.response.body)
         self.ids.learn(recording.id_normalization_mapping)
         with self._lock:
-            self.recorder.replayed.append(dataclasses.replace(exchange, path=source))
+            self.recorder.replayed.append(
+                exchange if source == exchange.path else dataclasses.replace(exchange, path=source)
+            )
             self.recorder.tokens_replayed += tokens
         return Plan(self, exchange, key, replay=replay)
 

@@ -42,13 +42,27 @@ def to_typed(value: Any, endpoint: str = "") -> Any:
 
 
 def from_typed(value: Any) -> Any:
-    """The plain JSON a typed payload stands for, at any depth."""
-    if is_typed(value):
-        return from_typed(value[DATA_KEY])
+    """The plain JSON a typed payload stands for, at any depth.
+
+    Parts that hold no typed payload are returned as they are, not copied: read the result,
+    do not change it.
+    """
     if isinstance(value, dict):
-        return {k: from_typed(v) for k, v in value.items()}
+        if TYPE_KEY in value and DATA_KEY in value:
+            return from_typed(value[DATA_KEY])
+        plain: dict[str, Any] | None = None
+        for key, item in value.items():
+            if isinstance(item, (dict, list)) and (inner := from_typed(item)) is not item:
+                plain = plain if plain is not None else dict(value)
+                plain[key] = inner
+        return value if plain is None else plain
     if isinstance(value, list):
-        return [from_typed(v) for v in value]
+        items: list[Any] | None = None
+        for index, item in enumerate(value):
+            if isinstance(item, (dict, list)) and (inner := from_typed(item)) is not item:
+                items = items if items is not None else list(value)
+                items[index] = inner
+        return value if items is None else items
     return value
 
 
