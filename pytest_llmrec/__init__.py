@@ -1,17 +1,21 @@
 """pytest-llmrec: record LLM traffic once, replay it offline in every later run.
 
 The pytest plugin itself lives in ``pytest_llmrec.plugin`` (registered through the
-``pytest11`` entry point); this package exports what tests and tools may use directly.
+``pytest11`` entry point). This package exports what README's "Python API" section
+documents: the ``llm_recorder`` fixture's value, the modes, every error and warning a
+test can meet, and the body matcher for plain VCR.py.
 """
 
 from pytest_llmrec.errors import (
     ConfigError,
+    LiveConnectionBlockedError,
     LLMRecordingError,
     RecordingFileError,
     RecordingMissError,
     RecordingWarning,
+    SecretInRecordingError,
 )
-from pytest_llmrec.matching import KeyOptions, body_hash_matcher, request_key
+from pytest_llmrec.matching import body_hash_matcher
 from pytest_llmrec.modes import Mode
 from pytest_llmrec.recorder import Exchange, LLMRecorder
 
@@ -20,14 +24,14 @@ __version__ = "0.1.0"
 __all__ = [
     "ConfigError",
     "Exchange",
-    "KeyOptions",
     "LLMRecorder",
     "LLMRecordingError",
+    "LiveConnectionBlockedError",
     "Mode",
     "RecordingFileError",
     "RecordingMissError",
     "RecordingWarning",
+    "SecretInRecordingError",
     "__version__",
     "body_hash_matcher",
-    "request_key",
 ]

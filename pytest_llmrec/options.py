@@ -2,12 +2,14 @@
 
 ``read_options`` turns what pytest parsed into one ``Options`` value, or raises ConfigError
 naming the bad value, where it came from and the valid ones; the plugin makes that a
-usage error in ``pytest_configure``. The ini options are declared here (``INI_OPTIONS``)
-so their names are written once; the plugin registers them.
+usage error in ``pytest_configure``. The options are declared here (``CLI_OPTIONS``,
+``INI_OPTIONS``), beside the code that reads them, so each name is written once; the
+plugin registers them.
 """
 
 from __future__ import annotations
 
+import argparse
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,6 +23,54 @@ ENV_MODE = "LLMREC_RECORD_MODE"
 UNUSED_ACTIONS = ("warn", "fail", "prune")
 YES_NO = ("yes", "no")
 
+
+def _mode_argument(value: str) -> Mode:
+    try:
+        return parse_mode(value, "--llm-record")
+    except ConfigError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+
+
+# flag: the keyword arguments of its addoption (every default is None: "not given")
+CLI_OPTIONS: dict[str, dict[str, Any]] = {
+    "--llm-record": {
+        "dest": "llm_record",
+        "metavar": "MODE",
+        "type": _mode_argument,
+        "help": "recording mode for tests marked llm_recording: replay (default: answer from recordings, "
+        "never the network), record-missing (record what has no recording), rewrite (re-record "
+        "everything), live (pass through, record nothing). Also accepts VCR.py's and llama-stack's "
+        f"names. Overrides markers; environment: {ENV_MODE}.",
+    },
+    "--llm-recordings-dir": {
+        "dest": "llm_recordings_dir",
+        "metavar": "PATH",
+        "help": "directory of recordings for every test (default: a recordings/ folder beside each "
+        "test file).",
+    },
+    "--llm-report": {
+        "dest": "llm_report",
+        "metavar": "PATH",
+        "help": "write the run's totals (replayed, sent, recorded, missed, tokens, files written) as JSON.",
+    },
+    "--llm-unused": {
+        "dest": "llm_unused",
+        "choices": UNUSED_ACTIONS,
+        "help": "what to do with recordings no test used, once a run exercised their whole directory: "
+        "warn (default), fail, or prune (delete them). Ini: llm_unused.",
+    },
+    "--llm-allow-hosts": {
+        "dest": "llm_allow_hosts",
+        "metavar": "HOSTS",
+        "help": "comma-separated hosts that replaying tests may still connect to (default: none, "
+        "loopback included: a local Ollama is a provider too).",
+    },
+    "--llm-record-on-failure": {
+        "dest": "llm_record_on_failure",
+        "choices": YES_NO,
+        "help": "save the recordings of a test that failed (default: yes; ini llm_record_on_failure).",
+    },
+}
 # name: (help, pytest's ini type, default)
 INI_OPTIONS: dict[str, tuple[str, str | None, Any]] = {
     "llm_record_mode": ("default recording mode (see --llm-record)", None, None),

@@ -7,7 +7,6 @@ runs, and hands the resulting ``Tape`` to the interception layer for the test's 
 
 from __future__ import annotations
 
-import argparse
 import contextlib
 import json
 import os
@@ -27,8 +26,8 @@ from pytest_llmrec.config import (
 )
 from pytest_llmrec.errors import ConfigError, LLMRecordingError
 from pytest_llmrec.intercept.guard import no_live_connections, resolve_hosts
-from pytest_llmrec.modes import Mode, parse_mode
-from pytest_llmrec.options import ENV_MODE, INI_OPTIONS, UNUSED_ACTIONS, YES_NO, Options, read_options
+from pytest_llmrec.modes import Mode
+from pytest_llmrec.options import CLI_OPTIONS, INI_OPTIONS, Options, read_options
 from pytest_llmrec.recorder import LLMRecorder
 from pytest_llmrec.session import SessionState
 from pytest_llmrec.summary import summary_lines
@@ -44,65 +43,10 @@ call_failed_key = pytest.StashKey[bool]()
 call_ran_key = pytest.StashKey[bool]()
 
 
-def _mode_argument(value: str) -> Mode:
-    try:
-        return parse_mode(value, "--llm-record")
-    except ConfigError as error:
-        raise argparse.ArgumentTypeError(str(error)) from None
-
-
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("llmrec", "record and replay LLM traffic (pytest-llmrec)")
-    group.addoption(
-        "--llm-record",
-        dest="llm_record",
-        metavar="MODE",
-        type=_mode_argument,
-        default=None,
-        help=(
-            "recording mode for tests marked llm_recording: replay (default: answer from recordings, "
-            "never the network), record-missing (record what has no recording), rewrite (re-record "
-            "everything), live (pass through, record nothing). Also accepts VCR.py's and llama-stack's "
-            f"names. Overrides markers; environment: {ENV_MODE}."
-        ),
-    )
-    group.addoption(
-        "--llm-recordings-dir",
-        dest="llm_recordings_dir",
-        metavar="PATH",
-        default=None,
-        help="directory of recordings for every test (default: a recordings/ folder beside each test file).",
-    )
-    group.addoption(
-        "--llm-report",
-        dest="llm_report",
-        metavar="PATH",
-        default=None,
-        help="write the run's totals (replayed, sent, recorded, missed, tokens, files written) as JSON.",
-    )
-    group.addoption(
-        "--llm-unused",
-        dest="llm_unused",
-        choices=UNUSED_ACTIONS,
-        default=None,
-        help="what to do with recordings no test used, once a run exercised their whole directory: "
-        "warn (default), fail, or prune (delete them). Ini: llm_unused.",
-    )
-    group.addoption(
-        "--llm-allow-hosts",
-        dest="llm_allow_hosts",
-        metavar="HOSTS",
-        default=None,
-        help="comma-separated hosts that replaying tests may still connect to (default: none, "
-        "loopback included: a local Ollama is a provider too).",
-    )
-    group.addoption(
-        "--llm-record-on-failure",
-        dest="llm_record_on_failure",
-        choices=YES_NO,
-        default=None,
-        help="save the recordings of a test that failed (default: yes; ini llm_record_on_failure).",
-    )
+    for flag, spec in CLI_OPTIONS.items():
+        group.addoption(flag, default=None, **spec)
     for name, (help_text, kind, default) in INI_OPTIONS.items():
         parser.addini(name, help_text, type=kind, default=default)  # type: ignore[arg-type]
 

@@ -144,8 +144,9 @@ class Tape:
         self.refreshed = refreshed if refreshed is not None else set()
         self.foreign = foreign if foreign is not None else ForeignIndexes()
         self.store = Store(config.recordings_dir, Scrubber(config.scrub_env_vars, config.scrub))
-        stores = [self.store, *(Store(root) for root in config.shared_dirs)]
-        self._folders = [(store, store.scope_dir(config.scope)) for store in stores]  # once per test
+        # The scope's folder in each directory, computed once per test rather than per request.
+        self._folder = self.store.scope_dir(config.scope)
+        self._shared = [(store, store.scope_dir(config.scope)) for store in map(Store, config.shared_dirs)]
         self.key_options = KeyOptions(scope=config.scope, ignore=config.ignore, match_host=config.match_host)
         self.recorder = LLMRecorder(config)
         self.ids = IdMap()
@@ -158,11 +159,12 @@ class Tape:
 
     def plan(self, method: str, url: str, headers: media.Headers, body: bytes | None) -> Plan:
         """Replay, record or pass through; raises RecordingMissError when replay has nothing."""
-        key = request_key(method, url, media.header(headers, "content-type"), body, self.key_options)
+        content_type = media.header(headers, "content-type")
+        key = request_key(method, url, content_type, body, self.key_options)
         with self._lock:
             self._calls[key.digest] += 1
             occurrence = self._calls[key.digest]
-        path = recording_path(self._folders[0][1], key.digest, occurrence)
+        path = recording_path(self._folder, key.digest, occurrence)
         exchange = Exchange(method.upper(), url, key.digest, path, occurrence)
         mode = self.config.mode
         fresh_enough = not mode.goes_live_on_hit or (mode is Mode.REWRITE and exchange.path in self.refreshed)
@@ -176,7 +178,7 @@ class Tape:
             request = StoredRequest(
                 method=exchange.method,
                 url=public_url(url),
-                body=request_body_for_storage(body, media.header(headers, "content-type")),
+                body=request_body_for_storage(body, content_type),
                 endpoint=exchange.endpoint,
                 model=_model_of(key),
             )
@@ -189,12 +191,11 @@ class Tape:
 
     def _find(self, key: RequestKey, exchange: Exchange) -> tuple[Path, Recording] | None:
         """Our own recording in the test's directory or a shared one, else a llama-stack one."""
-        for store, folder in self._folders:
-            path = (
-                exchange.path
-                if store is self.store
-                else recording_path(folder, key.digest, exchange.occurrence)
-            )
+        recording = self.store.read(exchange.path)
+        if recording is not None:
+            return exchange.path, recording
+        for store, folder in self._shared:
+            path = recording_path(folder, key.digest, exchange.occurrence)
             recording = store.read(path)
             if recording is not None:
                 return path, recording
@@ -215,8 +216,7 @@ class Tape:
     def _miss(self, exchange: Exchange, key: RequestKey, occurrence: int) -> None:
         with self._lock:
             self.recorder.missed.append(exchange)
-        folder = self._folders[0][1]
-        earlier = sum(recording_path(folder, key.digest, n).exists() for n in range(1, occurrence))
+        earlier = sum(recording_path(self._folder, key.digest, n).exists() for n in range(1, occurrence))
         candidates = [
             Candidate(
                 path,

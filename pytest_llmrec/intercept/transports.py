@@ -24,68 +24,74 @@ class StreamClasses(NamedTuple):
     async_tee: type
 
 
+class _Replay:
+    """A body sent in given chunks (one per stream event when replayed)."""
+
+    def __init__(self, chunks: list[bytes]) -> None:
+        self._chunks = chunks
+
+    def __iter__(self) -> Iterator[bytes]:
+        yield from self._chunks
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        for chunk in self._chunks:
+            yield chunk
+
+
+class _Tee:
+    """Passes a live body through the take as it arrives."""
+
+    def __init__(self, inner: Any, take: Take) -> None:
+        self._inner, self._take = inner, take
+
+    def __iter__(self) -> Iterator[bytes]:
+        for chunk in self._inner:
+            if out := self._take.feed(chunk):
+                yield out
+        if rest := self._take.finish():
+            yield rest
+
+    def close(self) -> None:
+        try:
+            if not self._take.finished:  # the client stopped early: read the rest, record it whole
+                for chunk in self._inner:
+                    self._take.feed(chunk)
+                self._take.finish()
+        finally:
+            self._inner.close()
+
+
+class _AsyncTee:
+    """The async twin of _Tee."""
+
+    def __init__(self, inner: Any, take: Take) -> None:
+        self._inner, self._take = inner, take
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        async for chunk in self._inner:
+            if out := self._take.feed(chunk):
+                yield out
+        if rest := self._take.finish():
+            yield rest
+
+    async def aclose(self) -> None:
+        try:
+            if not self._take.finished:
+                async for chunk in self._inner:
+                    self._take.feed(chunk)
+                self._take.finish()
+        finally:
+            await self._inner.aclose()
+
+
 @functools.cache
 def _stream_classes(httpx: ModuleType) -> StreamClasses:
-    """Stream classes built on the given module's base classes, since httpx checks isinstance."""
-
-    class ReplayStream(httpx.SyncByteStream, httpx.AsyncByteStream):  # type: ignore[misc, name-defined]
-        """A body sent in given chunks (one per stream event when replayed)."""
-
-        def __init__(self, chunks: list[bytes]) -> None:
-            self._chunks = chunks
-
-        def __iter__(self) -> Iterator[bytes]:
-            yield from self._chunks
-
-        async def __aiter__(self) -> AsyncIterator[bytes]:
-            for chunk in self._chunks:
-                yield chunk
-
-    class TeeStream(httpx.SyncByteStream):  # type: ignore[misc, name-defined]
-        """Passes a live body through the take as it arrives."""
-
-        def __init__(self, inner: Any, take: Take) -> None:
-            self._inner, self._take = inner, take
-
-        def __iter__(self) -> Iterator[bytes]:
-            for chunk in self._inner:
-                if out := self._take.feed(chunk):
-                    yield out
-            if rest := self._take.finish():
-                yield rest
-
-        def close(self) -> None:
-            try:
-                if not self._take.finished:  # the client stopped early: read the rest, record it whole
-                    for chunk in self._inner:
-                        self._take.feed(chunk)
-                    self._take.finish()
-            finally:
-                self._inner.close()
-
-    class AsyncTeeStream(httpx.AsyncByteStream):  # type: ignore[misc, name-defined]
-        """The async twin of TeeStream."""
-
-        def __init__(self, inner: Any, take: Take) -> None:
-            self._inner, self._take = inner, take
-
-        async def __aiter__(self) -> AsyncIterator[bytes]:
-            async for chunk in self._inner:
-                if out := self._take.feed(chunk):
-                    yield out
-            if rest := self._take.finish():
-                yield rest
-
-        async def aclose(self) -> None:
-            try:
-                if not self._take.finished:
-                    async for chunk in self._inner:
-                        self._take.feed(chunk)
-                    self._take.finish()
-            finally:
-                await self._inner.aclose()
-
-    return StreamClasses(ReplayStream, TeeStream, AsyncTeeStream)
+    """The streams above on the given module's base classes, since httpx checks isinstance."""
+    return StreamClasses(
+        replay=type("ReplayStream", (_Replay, httpx.SyncByteStream, httpx.AsyncByteStream), {}),
+        tee=type("TeeStream", (_Tee, httpx.SyncByteStream), {}),
+        async_tee=type("AsyncTeeStream", (_AsyncTee, httpx.AsyncByteStream), {}),
+    )
 
 
 def _replayed(httpx: ModuleType, replay: ReplayResponse) -> Any:
