@@ -1,9 +1,10 @@
 """One test's configuration: its marker and fixture read and validated, then merged with the run's options.
 
 Precedence, highest first: command line (or ``LLMREC_RECORD_MODE``) > marker >
-``llm_recording_config`` fixture > ini option > default. A marker is read when the test
-is collected, so a typo stops the run before any test starts; ``resolve`` runs once per
-test, when its fixture value is known, and its result drives everything the test does.
+``llm_recording_config`` fixture > ini option > default. A test's markers are checked when
+it is collected, so a typo stops the run before any test starts. When the test runs they
+are read again (a hook may have added one since) with the fixture's value, and ``resolve``
+merges everything once: its result drives everything the test does.
 """
 
 from __future__ import annotations

@@ -47,7 +47,7 @@ def normalize_body(body: bytes | None, content_type: str | None, ignore: tuple[J
         return _multipart_parts(body, content_type or "")
     if kind == "form":
         return sorted(urllib.parse.parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True))
-    if kind == "json":
+    if kind in ("json", "ndjson"):  # a one-line NDJSON body is a JSON document
         try:
             value = orjson.loads(body)
         except ValueError:

@@ -32,13 +32,13 @@ from pytest_llmrec.recorder import LLMRecorder
 from pytest_llmrec.session import SessionState
 from pytest_llmrec.summary import summary_lines
 from pytest_llmrec.tape import Tape
+from pytest_llmrec.unused import narrowing
 
 PLACEHOLDER_KEYS = ("OPENAI_API_KEY",)
 PLACEHOLDER_KEY = "sk-llmrec-replay-needs-no-key"
 
 options_key = pytest.StashKey[Options]()
 state_key = pytest.StashKey[SessionState]()
-marker_key = pytest.StashKey[Settings]()  # each test's markers, read once at collection
 call_failed_key = pytest.StashKey[bool]()
 call_ran_key = pytest.StashKey[bool]()
 
@@ -69,7 +69,30 @@ def pytest_configure(config: pytest.Config) -> None:
     except ConfigError as error:
         raise pytest.UsageError(str(error)) from None
     config.stash[options_key] = options
-    config.stash[state_key] = SessionState(allowed_hosts=resolve_hosts(options.allow_hosts))
+    state = SessionState(allowed_hosts=resolve_hosts(options.allow_hosts))
+    state.usage.narrowed = _narrowing(config)
+    config.stash[state_key] = state
+
+
+def _narrowing(config: pytest.Config) -> str | None:
+    """What keeps this run from collecting the whole suite (see unused.narrowing)."""
+    here, testpaths = config.invocation_params.dir, config.getini("testpaths")
+    roots = [path for pattern in testpaths for path in config.rootpath.glob(pattern)] or [config.rootpath]
+    args: list[str] = []
+    if config.args_source is pytest.Config.ArgsSource.ARGS:
+        args = list(config.args)
+    elif config.args_source is pytest.Config.ArgsSource.INVOCATION_DIR and here != config.rootpath:
+        args = [str(here)]  # run from a folder below the project's: only that folder is collected
+    flags = [
+        flag
+        for flag, on in (
+            ("--ignore", config.getoption("ignore", None)),
+            ("--ignore-glob", config.getoption("ignore_glob", None)),
+            ("--lf", config.getoption("lf", False)),
+        )
+        if on
+    ]
+    return narrowing(args, here, roots, flags)
 
 
 def _records(item: pytest.Item) -> bool:
@@ -80,16 +103,20 @@ def _records(item: pytest.Item) -> bool:
 
 @pytest.hookimpl(tryfirst=True)  # before -k and -m deselect: a scope counts all of its tests
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Read every marker before any test runs, so a typo stops the run instead of one test."""
+    """Check every marker before any test runs, so a typo stops the run instead of one test."""
     state = config.stash[state_key]
     for item in items:
-        markers = reversed([(m.args, m.kwargs) for m in item.iter_markers(MARKER_NAME)])
         try:
-            item.stash[marker_key] = marker_settings(markers)
+            marker = _marker(item)
         except ConfigError as error:
             raise pytest.UsageError(f"{item.nodeid}: {error}") from None
         if _records(item):
-            state.collected(item.nodeid, scope_of(item.stash[marker_key], item.nodeid))
+            state.collected(item.nodeid, scope_of(marker, item.nodeid))
+
+
+def _marker(item: pytest.Item) -> Settings:
+    """What the test's llm_recording markers say, farthest first so the closest wins."""
+    return marker_settings(reversed([(m.args, m.kwargs) for m in item.iter_markers(MARKER_NAME)]))
 
 
 @pytest.hookimpl(wrapper=True)
@@ -122,15 +149,15 @@ def llm_recording_config() -> dict[str, Any]:
 
 
 def _resolve(request: pytest.FixtureRequest, fixture: Any) -> RecordingConfig:
-    """The test's configuration, resolved once: marker (read at collection), fixture, options."""
+    """The test's configuration, resolved once, when its fixture value is known.
+
+    Markers are read again here: a conftest hook or a fixture may have added one since collection.
+    """
     item = request.node
-    marker = item.stash.get(marker_key, None)
     try:
-        if marker is None:  # a test collected after our hook ran (a plugin adding items late)
-            marker = marker_settings(reversed([(m.args, m.kwargs) for m in item.iter_markers(MARKER_NAME)]))
         return resolve(
             options=request.config.stash[options_key],
-            marker=marker,
+            marker=_marker(item),
             fixture=fixture_settings(fixture),
             nodeid=item.nodeid,
             test_dir=item.path.parent,

@@ -22,7 +22,7 @@ class Exchange:
     @property
     def endpoint(self) -> str:
         """The URL's path, which tells how a body is typed."""
-        return urllib.parse.urlsplit(self.url).path
+        return urllib.parse.urlsplit(self.url).path or "/"
 
 
 @dataclass

@@ -21,12 +21,14 @@ def summary_lines(state: SessionState, unused_action: str) -> list[str]:
     if totals.discarded:
         line += f", {totals.discarded} recording(s) of failed tests not saved"
     lines = [line + f"; tokens: {totals.tokens_replayed} replayed, {totals.tokens_live} spent live"]
-    unresolved = state.usage.unresolved()
-    if unused_action != "warn" and unresolved:
-        lines.append(
-            f"llmrec: unused recordings not checked (--llm-unused={unused_action}): "
-            f"{len(unresolved)} test(s) with recordings did not run (deselected, skipped or interrupted)"
-        )
+    usage, unresolved = state.usage, state.usage.unresolved()
+    why = None
+    if usage.narrowed:
+        why = f"the run collected part of the suite ({usage.narrowed})"
+    elif unresolved:
+        why = f"{len(unresolved)} test(s) with recordings did not run (deselected, skipped or interrupted)"
+    if unused_action != "warn" and why:
+        lines.append(f"llmrec: unused recordings not checked (--llm-unused={unused_action}): {why}")
     if state.unused and unused_action != "prune":
         lines.append(
             f"llmrec: {len(state.unused)} recording(s) no test used (--llm-unused=prune deletes them):"

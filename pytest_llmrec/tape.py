@@ -37,8 +37,9 @@ from pytest_llmrec.storage.store import Store, recording_path
 class Plan:
     """The decision for one request: the response to replay, or what to send live.
 
-    ``url`` and ``body`` are what goes on the wire: the test's request with every stable id
-    it carries translated back to the real one.
+    ``url`` and ``body`` are what a transport that can change the request sends: the test's
+    request with every stable id it carries translated back to the real one (our httpx and
+    httpx2 transports do; VCR.py's stubs send the request as the client made it).
     """
 
     def __init__(
@@ -57,13 +58,13 @@ class Plan:
         self.request = request  # what the recording will say was asked; None: nothing is recorded
         self.url, self.body = url, body
 
-    @property
-    def records(self) -> bool:
-        return self.request is not None
+    def respond(self, status: int, headers: Iterable[tuple[str, str]], *, rewrite: bool = True) -> Take:
+        """The live response began: pass its body through the returned Take.
 
-    def respond(self, status: int, headers: Iterable[tuple[str, str]]) -> Take:
-        """The live response began: pass its body through the returned Take."""
-        return Take(self, status, list(headers))
+        ``rewrite=False``: the client receives the body from elsewhere (VCR.py's stubs hand it the
+        body they read), so the take only records it, normalised as a whole.
+        """
+        return Take(self, status, list(headers), rewrite=rewrite)
 
     def failed(self) -> None:
         """The live request got no response (connection refused, timeout): nothing to record, and
@@ -79,12 +80,13 @@ class Take:
     normalised only in the recording.
     """
 
-    def __init__(self, plan: Plan, status: int, headers: list[tuple[str, str]]) -> None:
+    def __init__(self, plan: Plan, status: int, headers: list[tuple[str, str]], *, rewrite: bool) -> None:
         self.plan, self.status, self.headers = plan, status, headers
         self.ids = plan.tape.ids.response(plan.key.digest, plan.exchange.occurrence)
         self.finished = False
         self._parts: list[bytes] = []
-        self._rewriter = self._rewriter_for(media.kind(media.header(headers, "content-type")))
+        kind = media.kind(media.header(headers, "content-type"))
+        self._rewriter = self._rewriter_for(kind) if rewrite else None
 
     def _rewriter_for(self, kind: media.Kind) -> streams.Rewriter | None:
         if media.header(self.headers, "content-encoding") not in (None, "", "identity"):
@@ -269,14 +271,15 @@ class Tape:
         ``rewrite`` replaces files, the other modes never clobber one. A recording refused for
         holding a secret does not stop the others; the first refusal is raised once all are written.
         """
+        with self._lock:  # a response still streaming in another thread is left out, not half-taken
+            pending, self._pending = self._pending, []
+            unfinished, self._unfinished = sorted(self._unfinished, key=str), set()
         if not (passed or self.config.record_on_failure):
-            self.recorder.discarded += [path for path, _ in self._pending]
-            self._pending.clear()
-            self._unfinished.clear()
+            self.recorder.discarded += [path for path, _ in pending]
             return
         overwrite = self.config.mode is Mode.REWRITE
         refused: list[SecretInRecordingError] = []
-        for path, recording in self._pending:
+        for path, recording in pending:
             try:
                 written = self.store.write(path, recording, overwrite=overwrite)
             except SecretInRecordingError as error:
@@ -284,8 +287,7 @@ class Tape:
                 continue
             (self.recorder.written if written else self.recorder.kept).append(path)
             self.refreshed.add(path)
-        self._pending.clear()
-        for exchange in self._unfinished:
+        for exchange in unfinished:
             warnings.warn(
                 RecordingWarning(
                     f"{exchange.method} {exchange.url}: the response was not read to the end before "
@@ -293,7 +295,6 @@ class Tape:
                 ),
                 stacklevel=2,
             )
-        self._unfinished.clear()
         if refused:
             raise refused[0]
 

@@ -4,16 +4,37 @@ A directory counts as exercised when every test that resolved its configuration 
 ran its body to the end, and every recording test the run collected did resolve: a test
 deselected with ``-k``, skipped or interrupted never does, and might use any directory
 (its ``llm_recording_config`` fixture is known only once it runs), so such a run lists
-nothing. Each test's directory is the one its resolved configuration names, the same
-value its tape used. Only this plugin's own files (in scope folders) are considered:
+nothing. Nor does a run whose collection was narrowed (file or node arguments short of
+the whole suite, ``--ignore``, ``--lf``): the tests it never collected may use any
+directory too. Each test's directory is the one its resolved configuration names, the
+same value its tape used. Only this plugin's own files (in scope folders) are considered:
 llama-stack files lying flat in a directory are left alone.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+
+def narrowing(args: Iterable[str], base: Path, roots: Iterable[Path], flags: Iterable[str]) -> str | None:
+    """What kept some of the suite from being collected, or None for a whole run.
+
+    ``args``: the file or node arguments given (relative to ``base``), none for a plain run;
+    ``roots``: what a plain run collects (testpaths, else the directory pytest runs in);
+    ``flags``: the collection-narrowing options in effect, as the user wrote them.
+    """
+    given = list(args)
+    if given:
+        paths = [(base / arg.split("::")[0]).resolve() for arg in given]
+        whole = all("::" not in arg for arg in given) and all(
+            any(root == path or path in root.parents for path in paths) for root in roots
+        )
+        if not whole:
+            return " ".join(given)
+    return ", ".join(flags) or None
 
 
 @dataclass
@@ -22,6 +43,7 @@ class StoreUsage:
     directories: dict[str, Path] = field(default_factory=dict)  # test -> its resolved recordings dir
     ran: set[str] = field(default_factory=set)  # tests whose body ran to the end
     touched: set[Path] = field(default_factory=set)  # files replayed, written or kept
+    narrowed: str | None = None  # why the run did not collect the whole suite
 
     def add(self, nodeid: str, recordings_dir: Path, ran: bool, touched: list[Path]) -> None:
         self.directories[nodeid] = recordings_dir
@@ -34,7 +56,7 @@ class StoreUsage:
         return self.collected - self.directories.keys()
 
     def exercised(self) -> list[Path]:
-        if self.unresolved():
+        if self.narrowed or self.unresolved():
             return []
         incomplete = {root for nodeid, root in self.directories.items() if nodeid not in self.ran}
         return sorted(set(self.directories.values()) - incomplete)

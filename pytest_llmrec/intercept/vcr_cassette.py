@@ -62,12 +62,12 @@ class VcrCassette:
         }
 
     def append(self, request: Any, response: dict[str, Any]) -> None:
-        """A live response, whole: through the tape's pipeline, so it is recorded as ours are.
+        """A live response, whole: recorded through the tape, its ids made stable in the recording.
 
         The stub hands the client the body it received, so such a client sees the real ids.
         """
         headers = [(name, value) for name, values in response["headers"].items() for value in values]
-        take = self._plan_for(request).respond(response["status"]["code"], headers)
+        take = self._plan_for(request).respond(response["status"]["code"], headers, rewrite=False)
         take.feed(response["body"].get("string") or b"")
         take.finish()
 

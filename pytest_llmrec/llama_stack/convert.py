@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 import orjson
 
+from pytest_llmrec import media
 from pytest_llmrec.errors import RecordingFileError
 from pytest_llmrec.llama_stack import genai
 from pytest_llmrec.storage import codec, payloads
@@ -25,8 +26,6 @@ from pytest_llmrec.storage.recording import Recording, StoredRequest
 
 if TYPE_CHECKING:
     from pytest_llmrec.llama_stack.index import Entry, ForeignIndex
-
-JSON_TYPE = "application/json"
 
 
 def wire_path(document: dict[str, Any]) -> str:
@@ -81,7 +80,7 @@ def merged_model_list(indexes: list[ForeignIndex], wire: str, test_id: str | Non
     return Recording(
         scope=test_id,
         request=_stored_request(first[1]),
-        response=codec.StoredResponse(200, codec.JSON, page, JSON_TYPE),
+        response=codec.StoredResponse(200, codec.JSON, page, media.JSON_TYPE),
     )
 
 
@@ -132,11 +131,11 @@ def _response(response: dict[str, Any], path: Path) -> codec.StoredResponse:
             raise RecordingFileError(
                 path, "response.exception_data.status_code", "missing: not an HTTP error"
             )
-        return codec.StoredResponse(data["status_code"], codec.JSON, _error_body(data), JSON_TYPE)
+        return codec.StoredResponse(data["status_code"], codec.JSON, _error_body(data), media.JSON_TYPE)
     status = response.get("status", 200)
     body = response.get("body")
     if not response.get("is_streaming"):
-        return codec.StoredResponse(status, codec.JSON, body, JSON_TYPE)
+        return codec.StoredResponse(status, codec.JSON, body, media.JSON_TYPE)
     if not isinstance(body, list):
         raise RecordingFileError(path, "response.body", "a stream must be a list")
     if all(isinstance(line, str) for line in body):  # HTTP-level: the SSE lines as received

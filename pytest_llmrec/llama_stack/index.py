@@ -17,6 +17,7 @@ from typing import Any
 
 import orjson
 
+from pytest_llmrec import media
 from pytest_llmrec.errors import RecordingFileError
 from pytest_llmrec.jsonpath import JsonPath
 from pytest_llmrec.llama_stack import genai
@@ -32,7 +33,6 @@ from pytest_llmrec.normalize import normalize_body, normalize_json
 from pytest_llmrec.storage.recording import Recording
 
 MODEL_LIST_SUFFIXES = ("/models",)
-JSON_TYPE = "application/json"
 
 
 @dataclass(frozen=True)
@@ -105,7 +105,7 @@ def body_digest(body: Any, ignore: tuple[JsonPath, ...] = ()) -> str:
 
 def _sent_digest(sent: bytes, ignore: tuple[JsonPath, ...] = ()) -> str:
     """The identity of a body google-genai would send."""
-    return body_identity(normalize_body(sent, JSON_TYPE, ignore))
+    return body_identity(normalize_body(sent, media.JSON_TYPE, ignore))
 
 
 def _recorded_digest(entry: Entry, ignore: tuple[JsonPath, ...]) -> str:

@@ -269,3 +269,24 @@ def test_a_bad_ini_value_stops_the_run_before_any_test(inner, openai_server, ini
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     result.stderr.fnmatch_lines([message])
     assert "test_probe" not in result.stdout.str() and openai_server.requests == []
+
+
+LATE_MARKER = textwrap.dedent(
+    """
+    import pytest
+
+    def pytest_collection_modifyitems(items):
+        for item in items:
+            item.add_marker(pytest.mark.llm_recording(name="shared-scope", recordings_dir="cassettes"))
+    """
+)
+
+
+def test_a_marker_a_conftest_hook_adds_after_collection_is_honoured(inner, openai_server):
+    inner.pytester.makepyfile(test_late=PROBE.split("MARK")[0] + "def test_late():\n    ask()\n")
+    inner.pytester.makeconftest(LATE_MARKER)
+
+    inner.run("--llm-record=record-missing").assert_outcomes(passed=1)
+
+    assert [p.parent.name for p in (inner.pytester.path / "cassettes").rglob("*.json")] == ["shared-scope"]
+    assert not (inner.pytester.path / "recordings").exists()

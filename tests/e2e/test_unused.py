@@ -137,3 +137,25 @@ def test_a_test_that_did_not_run_keeps_every_file_and_the_summary_says_why(stale
             "not run (deselected, skipped or interrupted)"
         ]
     )
+
+
+OTHER_MODULE = TWO_TESTS.replace("def test_one", "def test_three").replace("def test_two", "def test_four")
+
+
+@pytest.mark.parametrize("narrowed", [["test_two.py"], ["test_two.py::test_one", "test_two.py::test_two"]])
+def test_a_run_narrowed_to_some_files_deletes_nothing_of_the_others(stale, openai_server, narrowed):
+    stale.pytester.makepyfile(test_other=OTHER_MODULE)  # shares the recordings directory
+    stale.run("--llm-record=record-missing", "test_other.py").assert_outcomes(passed=2)
+    before = set(stale.recordings())
+    assert len(before) == 5
+
+    result = stale.run("--llm-unused=prune", *narrowed)
+
+    result.assert_outcomes(passed=2)
+    assert set(stale.recordings()) == before
+    result.stdout.fnmatch_lines(
+        [
+            f"llmrec: unused recordings not checked (--llm-unused=prune): the run collected part of the suite ({' '.join(narrowed)})"
+        ]
+    )
+    assert stale.run().ret == pytest.ExitCode.OK  # the whole suite still replays

@@ -43,3 +43,8 @@ def test_text_and_binary_bodies():
     assert normalize_body(b"hello", "text/plain") == "hello"
     assert normalize_body(b"\xff\xfe", "application/octet-stream")["size"] == 2
     assert normalize_body(b"", JSON) is None
+
+
+def test_a_one_line_ndjson_body_is_keyed_as_the_json_it_holds():
+    ndjson = normalize_body(b'{"b": 1.0, "a": 2}', "application/x-ndjson")
+    assert ndjson == normalize_body(b'{"a":2,"b":1}', JSON) == {"a": 2, "b": 1}

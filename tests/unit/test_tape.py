@@ -8,6 +8,7 @@ import pytest
 
 from pytest_llmrec.config import RecordingConfig
 from pytest_llmrec.errors import RecordingMissError
+from pytest_llmrec.jsonpath import JsonPath
 from pytest_llmrec.modes import Mode
 from pytest_llmrec.tape import Tape
 
@@ -56,7 +57,7 @@ def test_replay_without_a_recording_raises_before_anything_is_sent(tmp_path):
 )
 def test_modes_that_go_live_decide_whether_to_record(tmp_path, mode, records):
     plan = tape(tmp_path, mode).plan("POST", URL, HEADERS, BODY)
-    assert plan.replay is None and plan.records is records
+    assert plan.replay is None and (plan.request is not None) is records
 
 
 def test_the_client_gets_stable_ids_and_the_recording_is_written_at_close(tmp_path):
@@ -123,3 +124,29 @@ def test_live_mode_counts_tokens_and_writes_nothing(tmp_path):
     recording.close(passed=True)
     assert recording.recorder.tokens_live == 7
     assert recording.recorder.recorded == [] and not list(tmp_path.rglob("*.json"))
+
+
+def test_a_request_without_a_path_is_recorded_under_the_root_path(tmp_path):
+    plan = tape(tmp_path, Mode.RECORD_MISSING).plan("GET", "http://localhost:11434", {}, b"")
+    assert plan.exchange.endpoint == "/" and plan.request.endpoint == "/"
+
+
+def test_a_llama_stack_file_answers_when_the_tests_ignore_paths_make_it_match(tmp_path):
+    recorded = {"model": "m", "messages": [{"role": "user", "content": "hi"}]}
+    document = {
+        "test_id": "t.py::test",
+        "request": {
+            "method": "POST",
+            "url": "https://x/v1/v1/chat/completions",
+            "endpoint": "/v1/chat/completions",
+            "body": recorded,
+        },
+        "response": {"body": {"__type__": "x", "__data__": {"answer": 1}}, "is_streaming": False},
+    }
+    (tmp_path / "0123abcd.json").write_text(json.dumps(document))  # llama-stack's own name and layout
+    live = json.dumps({**recorded, "metadata": {"run": 7}}).encode()
+
+    with pytest.raises(RecordingMissError):
+        tape(tmp_path, Mode.REPLAY).plan("POST", URL, HEADERS, live)
+    plan = tape(tmp_path, Mode.REPLAY, ignore=(JsonPath.parse("metadata"),)).plan("POST", URL, HEADERS, live)
+    assert plan.replay is not None and json.loads(plan.replay.content) == {"answer": 1}

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pytest_llmrec.unused import StoreUsage
+import pytest
+
+from pytest_llmrec.unused import StoreUsage, narrowing
 
 A, B = Path("/p/a"), Path("/p/b")
 
@@ -36,3 +38,28 @@ def test_workers_add_up_to_the_whole_run():
             worker.add(nodeid, A, ran=True, touched=[A / "x" / "f.json"])
         controller.merge(worker.to_json())
     assert controller.exercised() == [A] and controller.touched == {A / "x" / "f.json"}
+
+
+def test_a_narrowed_run_exercises_nothing():
+    run = usage(["t::1"])
+    run.add("t::1", A, ran=True, touched=[])
+    run.narrowed = "tests/test_a.py"
+    assert run.exercised() == []
+
+
+@pytest.mark.parametrize(
+    ("args", "flags", "narrowed"),
+    [
+        ([], [], None),  # a plain run
+        (["tests"], [], None),  # the whole of testpaths, named
+        (["."], [], None),
+        (["tests/test_a.py"], [], "tests/test_a.py"),
+        (["tests/test_a.py::test_x"], [], "tests/test_a.py::test_x"),
+        (["tests", "tests/test_a.py::test_x"], [], "tests tests/test_a.py::test_x"),
+        ([], ["--lf"], "--lf"),
+        ([], ["--ignore", "--ignore-glob"], "--ignore, --ignore-glob"),
+    ],
+)
+def test_what_narrows_a_run(args, flags, narrowed):
+    project = Path("/p")
+    assert narrowing(args, project, [project / "tests"], flags) == narrowed
