@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import importlib.util
+import threading
 from collections.abc import Iterator
 from typing import Any
 
@@ -51,7 +52,9 @@ class PatcherBuilder(CassettePatcherBuilder):  # type: ignore[misc]
 
     def __init__(self, cassette: VcrCassette) -> None:
         super().__init__(cassette)
-        self._tape = cassette.tape
+
+    def _current_tape(self) -> Tape:
+        return self._cassette.tape  # type: ignore[no-any-return]
 
     def _httpx_patches(self, module_name: str, prefix: str) -> Iterator[Any]:
         try:
@@ -61,8 +64,12 @@ class PatcherBuilder(CassettePatcherBuilder):  # type: ignore[misc]
         real_sync = getattr(vcr_patch, f"_{prefix}HttpTransport_handle_request")
         real_async = getattr(vcr_patch, f"_{prefix}AsyncHttpTransport_handle_async_request")
         triples = [
-            (httpx.HTTPTransport, "handle_request", sync_handler(self._tape, real_sync, httpx)),
-            (httpx.AsyncHTTPTransport, "handle_async_request", async_handler(self._tape, real_async, httpx)),
+            (httpx.HTTPTransport, "handle_request", sync_handler(self._current_tape, real_sync, httpx)),
+            (
+                httpx.AsyncHTTPTransport,
+                "handle_async_request",
+                async_handler(self._current_tape, real_async, httpx),
+            ),
         ]
         return self._build_patchers_from_mock_triples(triples)  # type: ignore[no-any-return]
 
@@ -73,11 +80,45 @@ class PatcherBuilder(CassettePatcherBuilder):  # type: ignore[misc]
         return self._httpx_patches("httpx2", "Httpx2")
 
 
+class _Patches:
+    """One set of patchers, pointed at one tape at a time.
+
+    Building VCR.py's patchers creates a dozen classes (its connection stubs, bound to the
+    cassette) and thirty patch objects, garbage that the cyclic collector would chase through
+    the whole heap during later tests. So a set is built once and reused by each test in turn.
+    """
+
+    def __init__(self, tape: Tape) -> None:
+        self.cassette = VcrCassette(tape, skip_patchers=absent_clients())
+        self.patchers = list(PatcherBuilder(self.cassette).build())
+        self.in_use = False
+
+
+_shared: list[_Patches] = []  # at most one, built on first use
+_lock = threading.Lock()
+
+
+def _take_patches(tape: Tape) -> _Patches:
+    """The shared set, or a fresh one while it is in use (a block of intercepting inside another)."""
+    with _lock:
+        if _shared and not _shared[0].in_use:
+            patches = _shared[0]
+            patches.cassette.tape = tape
+        else:
+            patches = _Patches(tape)
+            _shared[:] = _shared or [patches]
+        patches.in_use = True
+        return patches
+
+
 @contextlib.contextmanager
 def intercepting(tape: Tape) -> Iterator[Tape]:
     """Patch every supported HTTP client for the duration of the block; always unpatch."""
-    cassette = VcrCassette(tape, skip_patchers=absent_clients())
-    with contextlib.ExitStack() as stack:
-        for patcher in PatcherBuilder(cassette).build():
-            stack.enter_context(patcher)
-        yield tape
+    patches = _take_patches(tape)
+    try:
+        with contextlib.ExitStack() as stack:
+            for patcher in patches.patchers:
+                stack.enter_context(patcher)
+            yield tape
+    finally:
+        patches.in_use = False

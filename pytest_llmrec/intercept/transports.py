@@ -119,11 +119,13 @@ def _whole(httpx: ModuleType, response: Any, take: Take, body: bytes) -> Any:
     return response
 
 
-def sync_handler(tape: Tape, real: Callable[..., Any], httpx: ModuleType) -> Callable[..., Any]:
+def sync_handler(tape: Callable[[], Tape], real: Callable[..., Any], httpx: ModuleType) -> Callable[..., Any]:
+    """``tape`` gives the tape of the test running now."""
+
     @functools.wraps(real)
     def handle_request(transport: Any, request: Any) -> Any:
         body = request.read()
-        plan = tape.plan(request.method, str(request.url), request.headers, body)
+        plan = tape().plan(request.method, str(request.url), request.headers, body)
         if plan.replay is not None:
             return _replayed(httpx, plan.replay)
         _send_as_planned(request, plan, body, httpx)
@@ -145,11 +147,13 @@ def sync_handler(tape: Tape, real: Callable[..., Any], httpx: ModuleType) -> Cal
     return handle_request
 
 
-def async_handler(tape: Tape, real: Callable[..., Any], httpx: ModuleType) -> Callable[..., Any]:
+def async_handler(
+    tape: Callable[[], Tape], real: Callable[..., Any], httpx: ModuleType
+) -> Callable[..., Any]:
     @functools.wraps(real)
     async def handle_async_request(transport: Any, request: Any) -> Any:
         body = await request.aread()
-        plan = tape.plan(request.method, str(request.url), request.headers, body)
+        plan = tape().plan(request.method, str(request.url), request.headers, body)
         if plan.replay is not None:
             return _replayed(httpx, plan.replay)
         _send_as_planned(request, plan, body, httpx)
