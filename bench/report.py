@@ -4,6 +4,7 @@ A ratio of whole sessions understates differences, since every session pays pyte
 the SDK's import; "net" subtracts the empty suite with the same tests, which leaves the requests,
 the per-test work and each plugin's import. Time inside the test bodies leaves only the requests:
 it shows, with far less noise, how the price of a request grows with the recordings in the test.
+Its ratios pair each contender with the floor of the same repetition (``paired_ratios``).
 """
 
 from __future__ import annotations
@@ -86,8 +87,19 @@ def main_table(
     return _markdown(header, rows)
 
 
+def paired_ratios(timings: Timings, floor: Timings) -> list[float]:
+    """The contender against the floor within each repetition, where both ran minutes apart at most.
+
+    A shared machine drifts between repetitions (here the floor itself moved by a third from one
+    to the next), and a ratio of medians taken over different repetitions carries that drift; the
+    ratio inside one repetition mostly cancels it.
+    """
+    return [mine / theirs for mine, theirs in zip(timings.in_bodies, floor.in_bodies, strict=True)]
+
+
 def body_table(workloads: list[Workload], results: Results, floor: str) -> str:
-    """Milliseconds per request inside the test bodies, with the ratio to the floor's."""
+    """Milliseconds per request inside the test bodies, with the median ratio to the floor's within a
+    repetition, and the range of those ratios."""
     header = ["contender", *(w.title for w in workloads)]
     rows = []
     for contender in results[workloads[0].name]:
@@ -95,6 +107,8 @@ def body_table(workloads: list[Workload], results: Results, floor: str) -> str:
         for workload in workloads:
             cell = results[workload.name]
             ms = 1000 * cell[contender].body_median / workload.requests
-            cells.append(f"{ms:.2f} ms ({cell[contender].body_median / cell[floor].body_median:.1f}x)")
+            ratios = paired_ratios(cell[contender], cell[floor])
+            spread = f", {min(ratios):.2f}-{max(ratios):.2f}" if contender != floor else ""
+            cells.append(f"{ms:.2f} ms ({statistics.median(ratios):.2f}x{spread})")
         rows.append(cells)
     return _markdown(header, rows)

@@ -86,7 +86,7 @@ def environment(reps: int) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--reps", type=int, default=3, help="repetitions of every session (default 3)")
+    parser.add_argument("--reps", type=int, default=7, help="repetitions of every session (default 7)")
     parser.add_argument(
         "--sizes",
         default=",".join(map(str, SIZES)),
