@@ -50,9 +50,6 @@ class PatcherBuilder(CassettePatcherBuilder):  # type: ignore[misc]
     in-process and need no recording.
     """
 
-    def __init__(self, cassette: VcrCassette) -> None:
-        super().__init__(cassette)
-
     def _current_tape(self) -> Tape:
         return self._cassette.tape  # type: ignore[no-any-return]
 
@@ -94,19 +91,21 @@ class _Patches:
         self.in_use = False
 
 
-_shared: list[_Patches] = []  # at most one, built on first use
+_shared: _Patches | None = None  # built on first use
 _lock = threading.Lock()
 
 
 def _take_patches(tape: Tape) -> _Patches:
     """The shared set, or a fresh one while it is in use (a block of intercepting inside another)."""
+    global _shared
     with _lock:
-        if _shared and not _shared[0].in_use:
-            patches = _shared[0]
-            patches.cassette.tape = tape
-        else:
+        if _shared is None:
+            patches = _shared = _Patches(tape)
+        elif _shared.in_use:
             patches = _Patches(tape)
-            _shared[:] = _shared or [patches]
+        else:
+            patches = _shared
+            patches.cassette.tape = tape
         patches.in_use = True
         return patches
 
