@@ -52,6 +52,10 @@ class RecordingConfig:
     shared_dirs: tuple[Path, ...] = ()  # read after recordings_dir, never written
     scrub_env_vars: tuple[str, ...] = CREDENTIAL_ENV_VARS  # whose values never reach a recording
     scrub: tuple[JsonPath, ...] = ()  # body fields whose values never reach a recording
+    scrub_headers: tuple[str, ...] = ()  # more credential header names (lower case)
+    scrub_query_params: tuple[str, ...] = ()  # more credential query parameter names (lower case)
+    scrub_fields: tuple[str, ...] = ()  # more credential body field names (lower case)
+    strict: bool = False  # an SDK type mismatch in a replayed body fails instead of warning
     record_on_failure: bool = True  # keep the recordings of a test that failed
 
     @property
@@ -110,6 +114,10 @@ def resolve(
         shared_dirs=tuple(dict.fromkeys(shared)),
         scrub_env_vars=tuple(dict.fromkeys(CREDENTIAL_ENV_VARS + options.scrub_env_vars)),
         scrub=tuple(dict.fromkeys(options.scrub_paths + fixture.scrub + marker.scrub)),
+        scrub_headers=options.scrub_headers,
+        scrub_query_params=options.scrub_query_params,
+        scrub_fields=options.scrub_fields,
+        strict=options.strict,
         record_on_failure=options.record_on_failure,
     )
 

@@ -65,6 +65,18 @@ CLI_OPTIONS: dict[str, dict[str, Any]] = {
         "help": "comma-separated hosts that replaying tests may still connect to (default: none, "
         "loopback included: a local Ollama is a provider too).",
     },
+    "--llm-block-network": {
+        "dest": "llm_block_network",
+        "action": "store_true",
+        "help": "refuse network connections in every test, marked or not, except to --llm-allow-hosts "
+        "(ini llm_block_network). Without it only replaying tests are guarded.",
+    },
+    "--llm-strict": {
+        "dest": "llm_strict",
+        "action": "store_true",
+        "help": "fail a replay whose recorded body the installed SDK's type rejects (default: warn and "
+        "replay the recorded JSON; ini llm_strict).",
+    },
     "--llm-record-on-failure": {
         "dest": "llm_record_on_failure",
         "choices": YES_NO,
@@ -92,9 +104,29 @@ INI_OPTIONS: dict[str, tuple[str, str | None, Any]] = {
         "args",
         [],
     ),
+    "llm_scrub_headers": (
+        "more request header names whose values are scrubbed wherever they appear in a recording "
+        "(Authorization, api-key, x-api-key, Cookie and other credential headers always are)",
+        "args",
+        [],
+    ),
+    "llm_scrub_query_params": (
+        "more URL query parameter names that carry credentials: dropped from recorded URLs and "
+        "request keys, their values scrubbed everywhere",
+        "args",
+        [],
+    ),
+    "llm_scrub_fields": (
+        "more JSON body field names whose values are scrubbed at any depth (api_key, password, "
+        "client_secret, token and other credential fields always are)",
+        "args",
+        [],
+    ),
     "llm_unused": ("recordings no test used: warn, fail or prune", None, "warn"),
     "llm_record_on_failure": ("save the recordings of failed tests: yes or no", None, "yes"),
     "llm_allow_hosts": ("hosts replaying tests may connect to (see --llm-allow-hosts)", "args", []),
+    "llm_block_network": ("guard every test, marked or not (see --llm-block-network)", "bool", False),
+    "llm_strict": ("fail replays the installed SDK's types reject (see --llm-strict)", "bool", False),
 }
 
 
@@ -109,9 +141,14 @@ class Options:
     shared_dirs: tuple[Path, ...] = ()
     scrub_env_vars: tuple[str, ...] = ()
     scrub_paths: tuple[JsonPath, ...] = ()
+    scrub_headers: tuple[str, ...] = ()
+    scrub_query_params: tuple[str, ...] = ()
+    scrub_fields: tuple[str, ...] = ()
     unused: str = "warn"
     record_on_failure: bool = True
     allow_hosts: tuple[str, ...] = ()
+    block_network: bool = False  # guard every test, not only replaying ones
+    strict: bool = False  # an SDK type mismatch in a replayed body fails instead of warning
     report: Path | None = None
 
 
@@ -143,6 +180,9 @@ def read_options(
         shared_dirs=tuple(Path(p) for p in ini.get("llm_shared_recordings_dirs") or ()),
         scrub_env_vars=tuple(ini.get("llm_scrub_env_vars") or ()),
         scrub_paths=_json_paths(ini.get("llm_scrub_paths") or (), "ini option llm_scrub_paths"),
+        scrub_headers=_names(ini.get("llm_scrub_headers")),
+        scrub_query_params=_names(ini.get("llm_scrub_query_params")),
+        scrub_fields=_names(ini.get("llm_scrub_fields")),
         unused=_choice(
             cli.get("llm_unused") or ini.get("llm_unused") or "warn", UNUSED_ACTIONS, "ini option llm_unused"
         ),
@@ -153,6 +193,8 @@ def read_options(
         )
         == "yes",
         allow_hosts=_hosts(str(cli.get("llm_allow_hosts") or "").split(","), ini.get("llm_allow_hosts")),
+        block_network=bool(cli.get("llm_block_network") or ini.get("llm_block_network")),
+        strict=bool(cli.get("llm_strict") or ini.get("llm_strict")),
         report=invocation_dir / report if report else None,
     )
 
@@ -172,6 +214,11 @@ def _json_paths(texts: Iterable[str], where: str) -> tuple[JsonPath, ...]:
         return tuple(JsonPath.parse(text) for text in texts)
     except ConfigError as error:
         raise ConfigError(f"{where}: {error}") from None
+
+
+def _names(values: Iterable[str] | None) -> tuple[str, ...]:
+    """Header, parameter or field names, compared without regard to case."""
+    return tuple(dict.fromkeys(value.strip().lower() for value in values or () if value.strip()))
 
 
 def _hosts(*lists: Iterable[str] | None) -> tuple[str, ...]:

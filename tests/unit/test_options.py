@@ -72,3 +72,16 @@ def test_a_bad_value_names_itself_its_source_and_the_valid_ones(ini, env, messag
 def test_a_misspelt_mode_suggests_the_closest():
     with pytest.raises(ConfigError, match=r"\(did you mean 'replay'\?\)"):
         options(ini={"llm_record_mode": "replya"})
+
+
+def test_guard_and_strictness_come_from_the_command_line_or_the_ini_file():
+    assert options().block_network is False and options().strict is False
+    assert options({"llm_block_network": True}).block_network is True
+    assert options(ini={"llm_block_network": True, "llm_strict": True}).strict is True
+
+
+def test_scrub_names_are_read_without_regard_to_case():
+    read = options(
+        ini={"llm_scrub_headers": ["X-Tenant-Token", "x-tenant-token"], "llm_scrub_fields": ["PIN"]}
+    )
+    assert read.scrub_headers == ("x-tenant-token",) and read.scrub_fields == ("pin",)
