@@ -16,7 +16,7 @@ import orjson
 from pytest_llmrec import media
 from pytest_llmrec.errors import RecordingFileError
 from pytest_llmrec.normalize import normalize_body
-from pytest_llmrec.storage import codec, payloads
+from pytest_llmrec.storage import codec, payloads, validate
 
 
 @dataclass(frozen=True)
@@ -90,68 +90,62 @@ def dumps(document: dict[str, Any]) -> bytes:
     )
 
 
-class _Reader:
-    """Typed access to a parsed document that names the file and field on every complaint."""
+def _read_response(reader: validate.Reader, response: dict[str, Any]) -> codec.StoredResponse:
+    streaming = reader.get(response, "response", "is_streaming", bool, None)
+    default = codec.SSE if streaming else codec.JSON
+    fmt = reader.get(response, "response", "format", str, default)
+    if fmt not in codec.FORMATS:
+        raise reader.fail("response.format", f"unknown format {fmt!r}; known: {', '.join(codec.FORMATS)}")
+    if streaming is not None and streaming != (fmt in codec.STREAM_FORMATS):
+        raise reader.fail(
+            "response.is_streaming",
+            f"says {str(streaming).lower()}, but format {fmt} is "
+            + ("a stream" if fmt in codec.STREAM_FORMATS else "not a stream"),
+        )
+    if "body" not in response:
+        raise reader.fail("response.body", "missing")
+    headers = reader.get(response, "response", "headers", dict, {})
+    stored = codec.StoredResponse(
+        status=reader.get(response, "response", "status", int, 200),
+        format=fmt,
+        body=response["body"],
+        content_type=reader.get(headers, "response.headers", "content-type", str, None),
+        stream=reader.get(response, "response", "stream", dict, {}),
+    )
+    validate.check_response(reader, stored)
+    if fmt == codec.BASE64:
+        validate.check_size(reader, response, stored.body)
+    return stored
 
-    def __init__(self, path: Path) -> None:
-        self.path = path
 
-    def fail(self, where: str, problem: str) -> RecordingFileError:
-        return RecordingFileError(self.path, where, problem)
-
-    def get(
-        self, obj: dict[str, Any], where: str, key: str, kind: type | tuple[type, ...], default: Any = ...
-    ) -> Any:
-        if key not in obj:
-            if default is ...:
-                raise self.fail(f"{where}.{key}", "missing")
-            return default
-        value = obj[key]
-        if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
-            names = " or ".join(k.__name__ for k in (kind if isinstance(kind, tuple) else (kind,)))
-            raise self.fail(f"{where}.{key}", f"expected {names}, got {type(value).__name__} {value!r:.60}")
-        return value
+def _read_request(reader: validate.Reader, request: dict[str, Any]) -> StoredRequest:
+    return StoredRequest(
+        method=reader.get(request, "request", "method", str),
+        url=reader.get(request, "request", "url", str),
+        body=request.get("body"),
+        endpoint=reader.get(request, "request", "endpoint", str, ""),
+        model=reader.get(request, "request", "model", (str, type(None)), None),
+    )
 
 
-def from_document(document: Any, path: Path) -> Recording:
-    """Validate a parsed file; the errors say which file and which field is wrong."""
-    reader = _Reader(path)
+def from_document(document: Any, path: Path, typed_bound: int | None = None) -> Recording:
+    """Validate a parsed file: whatever replay relies on; the errors say which file and which field.
+
+    ``typed_bound``: ``validate.typed_keys_in`` of the file's bytes, which spares most walks.
+    """
+    reader = validate.Reader(path)
     if not isinstance(document, dict):
         raise reader.fail("<document>", f"expected a JSON object, got {type(document).__name__}")
     request = reader.get(document, "<document>", "request", dict)
+    if typed_bound is not None:  # a binary request body is typed too: its keys are not the response's
+        reader.typed_bound = typed_bound - 2 * payloads.is_typed(request.get("body"))
     response = reader.get(document, "<document>", "response", dict)
-    streaming = reader.get(response, "response", "is_streaming", bool, False)
-    fmt = reader.get(response, "response", "format", str, codec.SSE if streaming else codec.JSON)
-    if fmt not in codec.FORMATS:
-        raise reader.fail("response.format", f"unknown format {fmt!r}; known: {', '.join(codec.FORMATS)}")
-    if "body" not in response:
-        raise reader.fail("response.body", "missing")
-    body = response["body"]
-    if fmt in codec.STREAM_FORMATS and not isinstance(body, list):
-        raise reader.fail(
-            "response.body", f"a {fmt} stream must be a list of events, got {type(body).__name__}"
-        )
-    if fmt in (codec.TEXT, codec.BASE64) and not isinstance(body, str):
-        raise reader.fail("response.body", f"a {fmt} body must be a string, got {type(body).__name__}")
-    headers = reader.get(response, "response", "headers", dict, {})
-    content_type = headers.get("content-type")
+    mapping = reader.get(document, "<document>", "id_normalization_mapping", dict, {})
     return Recording(
         scope=reader.get(document, "<document>", "test_id", (str, type(None)), None),
-        request=StoredRequest(
-            method=reader.get(request, "request", "method", str),
-            url=reader.get(request, "request", "url", str),
-            body=request.get("body"),
-            endpoint=reader.get(request, "request", "endpoint", str, ""),
-            model=reader.get(request, "request", "model", (str, type(None)), None),
-        ),
-        response=codec.StoredResponse(
-            status=reader.get(response, "response", "status", int, 200),
-            format=fmt,
-            body=body,
-            content_type=content_type if isinstance(content_type, str) else None,
-            stream=reader.get(response, "response", "stream", dict, {}),
-        ),
-        id_normalization_mapping=reader.get(document, "<document>", "id_normalization_mapping", dict, {}),
+        request=_read_request(reader, request),
+        response=_read_response(reader, response),
+        id_normalization_mapping=validate.check_mapping(reader, mapping),
     )
 
 
@@ -160,4 +154,4 @@ def loads(data: bytes, path: Path) -> Recording:
         document = orjson.loads(data)
     except orjson.JSONDecodeError as error:
         raise RecordingFileError(path, "<document>", f"not valid JSON ({error})") from None
-    return from_document(document, path)
+    return from_document(document, path, validate.typed_keys_in(data))
