@@ -20,7 +20,12 @@ from pathlib import Path
 
 from pytest_llmrec import media
 from pytest_llmrec.config import RecordingConfig
-from pytest_llmrec.errors import RecordingMissError, RecordingWarning, SecretInRecordingError
+from pytest_llmrec.errors import (
+    RecordingFileError,
+    RecordingMissError,
+    RecordingWarning,
+    SecretInRecordingError,
+)
 from pytest_llmrec.ids import IdMap
 from pytest_llmrec.llama_stack.index import ForeignIndexes, find
 from pytest_llmrec.matching import KeyOptions, RequestKey, public_url, request_key
@@ -28,7 +33,7 @@ from pytest_llmrec.misses import Candidate, explain_miss
 from pytest_llmrec.modes import Mode
 from pytest_llmrec.normalize import normalize_json
 from pytest_llmrec.recorder import Exchange, LLMRecorder
-from pytest_llmrec.storage import codec, payloads, streams
+from pytest_llmrec.storage import codec, payloads, sdk_check, streams
 from pytest_llmrec.storage.recording import Recording, StoredRequest, request_body_for_storage
 from pytest_llmrec.storage.scrub import Scrubber
 from pytest_llmrec.storage.store import Store, recording_path
@@ -205,6 +210,12 @@ class Tape:
         return find(indexes, exchange.endpoint, key.canonical["body"], self.config.scope, self.config.ignore)
 
     def _replaying(self, exchange: Exchange, key: RequestKey, source: Path, recording: Recording) -> Plan:
+        for where, problem in sdk_check.file_mismatches(source, recording.response):
+            if self.config.strict:
+                raise RecordingFileError(source, where, f"{problem} (--llm-strict)")
+            warnings.warn(
+                RecordingWarning(f"{source}: {where}: {problem}; replayed as recorded"), stacklevel=2
+            )
         replay = codec.decode_response(recording.response)
         tokens = payloads.tokens_used(recording.response.body)
         self.ids.learn(recording.id_normalization_mapping)

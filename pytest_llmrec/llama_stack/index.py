@@ -10,6 +10,7 @@ the same path and test id.
 from __future__ import annotations
 
 import threading
+import warnings
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,7 +19,7 @@ from typing import Any
 import orjson
 
 from pytest_llmrec import media
-from pytest_llmrec.errors import RecordingFileError
+from pytest_llmrec.errors import RecordingFileError, RecordingWarning
 from pytest_llmrec.jsonpath import JsonPath
 from pytest_llmrec.llama_stack import genai
 from pytest_llmrec.llama_stack.convert import (
@@ -30,6 +31,7 @@ from pytest_llmrec.llama_stack.convert import (
 )
 from pytest_llmrec.matching import body_identity
 from pytest_llmrec.normalize import normalize_body, normalize_json
+from pytest_llmrec.storage import validate
 from pytest_llmrec.storage.recording import Recording
 
 MODEL_LIST_SUFFIXES = ("/models",)
@@ -65,6 +67,7 @@ class ForeignIndex:
                 entry = _entry(path, orjson.loads(path.read_bytes()))
             except (ValueError, RecordingFileError) as error:
                 index.skipped[path] = str(error)
+                _warn_skipped(path, error)
                 continue
             if isinstance(entry, str):
                 index.skipped[path] = entry
@@ -117,6 +120,30 @@ def _recorded_digest(entry: Entry, ignore: tuple[JsonPath, ...]) -> str:
     return body_digest(recorded_body(document["request"]), ignore)
 
 
+def _warn_skipped(path: Path, error: BaseException) -> None:
+    """A damaged file is left out of the index, said once, rather than breaking every lookup."""
+    where = error.field if isinstance(error, RecordingFileError) else "<document>"
+    problem = error.problem if isinstance(error, RecordingFileError) else f"not valid JSON ({error})"
+    warnings.warn(
+        RecordingWarning(f"{path}: {where}: {problem}; this llama-stack recording is skipped"), stacklevel=2
+    )
+
+
+def _check_fields(path: Path, document: dict[str, Any], request: dict[str, Any]) -> None:
+    """The fields indexing reads have the types it relies on, or RecordingFileError names the one."""
+    reader = validate.Reader(path)
+    for key in ("url", "endpoint", "method"):
+        reader.get(request, "request", key, (str, type(None)), None)
+    body_key = "payload" if "payload" in request else "body"
+    body = request.get(body_key)
+    if isinstance(body, dict):
+        reader.get(body, f"request.{body_key}", "extra_body", (dict, type(None)), None)
+        reader.get(body, f"request.{body_key}", "extra_query", (dict, type(None)), None)
+    reader.get(document, "<document>", "test_id", (str, type(None)), None)
+    reader.get(document, "<document>", "response", dict)
+    reader.get(document, "<document>", "id_normalization_mapping", (dict, type(None)), None)
+
+
 def _entry(path: Path, document: Any) -> Entry | str:
     """The index entry for a file, or why it cannot be replayed over HTTP."""
     if not isinstance(document, dict) or not isinstance(document.get("request"), dict):
@@ -124,10 +151,11 @@ def _entry(path: Path, document: Any) -> Entry | str:
     request = document["request"]
     if "tool_name" in request or "api" in request:
         return "records a tool or file-processor call, not an HTTP request"
-    url = request.get("url") or ""
     if "response" not in document:
         return "has no response"
-    test_id = document.get("test_id") if isinstance(document.get("test_id"), str) else None
+    _check_fields(path, document, request)
+    url = request.get("url") or ""
+    test_id = document.get("test_id")
     if url.startswith("vertexai:"):
         sent = genai.wire_request(document)
         if isinstance(sent, str):
@@ -166,8 +194,18 @@ def find(
                 return entry.path, merged_model_list(indexes, wire, test_id)
             recorded = _recorded_digest(entry, ignore) if ignore else entry.body_digest
             if recorded == live:
-                return entry.path, to_recording(read_document(entry.path), entry.path)
+                return entry.path, _replayable(
+                    entry.path, to_recording(read_document(entry.path), entry.path)
+                )
     return None
+
+
+def _replayable(path: Path, recording: Recording) -> Recording:
+    """The converted recording, checked as our own are: a damaged answer names its file and field."""
+    reader = validate.Reader(path)
+    validate.check_response(reader, recording.response)
+    validate.check_mapping(reader, recording.id_normalization_mapping)
+    return recording
 
 
 def _test_id(indexes: list[ForeignIndex], wire: str, scope: str) -> str | None:

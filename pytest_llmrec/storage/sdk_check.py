@@ -1,0 +1,99 @@
+"""Whether a recording's typed payloads still fit the installed SDK's classes.
+
+A recording names the SDK class each body parses into (``__type__``). When that SDK has
+changed since, the recorded ``__data__`` may no longer parse, and the test would fail deep
+inside the SDK. ``mismatches`` validates each payload against its class with pydantic's
+``model_validate``, where the class can be imported; replay still sends the recorded JSON
+as the provider sent it, the caller decides whether a mismatch warns or fails.
+"""
+
+from __future__ import annotations
+
+import functools
+import importlib
+import re
+from pathlib import Path
+from typing import Any
+
+from pytest_llmrec.storage import codec, payloads
+from pytest_llmrec.storage.recording import Recording
+
+# Only SDK packages are imported on a recording's word: a file must not make us import anything else.
+SDK_PACKAGES = ("openai", "anthropic", "ollama", "google.genai", "llama_stack", "llama_stack_client")
+_CLASS_PATH = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)+")
+
+
+@functools.cache
+def sdk_class(type_path: str) -> Any | None:
+    """The pydantic model class ``type_path`` names, or None: not an SDK's, not installed, not a model."""
+    if not _CLASS_PATH.fullmatch(type_path) or not type_path.startswith(
+        tuple(package + "." for package in SDK_PACKAGES)
+    ):
+        return None
+    module_name, _, class_name = type_path.rpartition(".")
+    try:
+        from pydantic import BaseModel
+
+        cls = getattr(importlib.import_module(module_name), class_name, None)
+    except ImportError:
+        return None
+    return cls if isinstance(cls, type) and issubclass(cls, BaseModel) else None
+
+
+def _problem(cls: Any, type_path: str, data: Any) -> str | None:
+    from pydantic import ValidationError
+
+    try:
+        cls.model_validate(data)
+    except ValidationError as error:
+        errors = error.errors()
+        first = errors[0]
+        where = ".".join(str(part) for part in first["loc"]) or "<top>"
+        more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
+        return f"the installed SDK's {type_path} rejects it: {where}: {first['msg']}{more}"
+    return None
+
+
+def _typed_payloads(value: Any, where: str) -> list[tuple[str, str, Any]]:
+    """(field, type path, plain data) of each outermost typed payload whose class is importable."""
+    if isinstance(value, list):
+        return [found for i, item in enumerate(value) for found in _typed_payloads(item, f"{where}[{i}]")]
+    if not isinstance(value, dict):
+        return []
+    if payloads.is_typed(value):
+        type_path, data = value[payloads.TYPE_KEY], value[payloads.DATA_KEY]
+        if isinstance(type_path, str) and sdk_class(type_path) is not None:
+            return [(f"{where}.{payloads.DATA_KEY}", type_path, payloads.from_typed(data))]
+        return _typed_payloads(data, f"{where}.{payloads.DATA_KEY}")
+    return [found for key, item in value.items() for found in _typed_payloads(item, f"{where}.{key}")]
+
+
+def mismatches(response: codec.StoredResponse) -> list[tuple[str, str]]:
+    """(field, problem) for each typed payload of ``response`` its installed SDK class rejects."""
+    found = []
+    for where, type_path, data in _typed_payloads(response.body, "response.body"):
+        problem = _problem(sdk_class(type_path), type_path, data)
+        if problem is not None:
+            found.append((where, problem))
+    return found
+
+
+_checked: dict[tuple[Path, int, int], list[tuple[str, str]]] = {}
+
+
+def file_mismatches(path: Path, response: codec.StoredResponse) -> list[tuple[str, str]]:
+    """``mismatches`` of the response read from ``path``, computed once per version of the file:
+    validating a long stream costs more than reading it, and replay reads it on every request."""
+    try:
+        stat = path.stat()
+    except OSError:
+        return mismatches(response)
+    key = (path, stat.st_mtime_ns, stat.st_size)
+    if key not in _checked:
+        _checked[key] = mismatches(response)
+    return _checked[key]
+
+
+def sdk_problems(recording: Recording, path: Path) -> list[str]:
+    """``<file>: <field>: <problem>`` for each payload the installed SDKs reject (for ``llmrec check``)."""
+    return [f"{path}: {where}: {problem}" for where, problem in mismatches(recording.response)]
