@@ -9,13 +9,16 @@ as the provider sent it, the caller decides whether a mismatch warns or fails.
 
 from __future__ import annotations
 
+import base64
+import contextlib
 import functools
 import importlib
 import re
+from array import array
 from pathlib import Path
 from typing import Any
 
-from pytest_llmrec.storage import codec, payloads
+from pytest_llmrec.storage import codec, payloads, sdk_types
 from pytest_llmrec.storage.recording import Recording
 
 # Only SDK packages are imported on a recording's word: a file must not make us import anything else.
@@ -40,11 +43,29 @@ def sdk_class(type_path: str) -> Any | None:
     return cls if isinstance(cls, type) and issubclass(cls, BaseModel) else None
 
 
+def _as_the_sdk_reads(type_path: str, data: Any) -> Any:
+    """openai asks for base64 embeddings and decodes them after parsing: check the floats they hold."""
+    if (
+        type_path != sdk_types.EMBEDDINGS
+        or not isinstance(data, dict)
+        or not isinstance(data.get("data"), list)
+    ):
+        return data
+    items = []
+    for item in data["data"]:
+        if isinstance(item, dict) and isinstance(item.get("embedding"), str):
+            with contextlib.suppress(ValueError):  # not base64 of float32s: left for the model to reject
+                floats = array("f", base64.b64decode(item["embedding"], validate=True)).tolist()
+                item = {**item, "embedding": floats}
+        items.append(item)
+    return {**data, "data": items}
+
+
 def _problem(cls: Any, type_path: str, data: Any) -> str | None:
     from pydantic import ValidationError
 
     try:
-        cls.model_validate(data)
+        cls.model_validate(_as_the_sdk_reads(type_path, data))
     except ValidationError as error:
         errors = error.errors()
         first = errors[0]

@@ -71,8 +71,11 @@ class _Bad(Exception):
         self.path = list(path)
 
 
+_PLAIN_KEY = re.compile(r"[A-Za-z0-9_-]+")
+
+
 def _segment(key: str) -> str:
-    return f".{key}" if key.isidentifier() else f"[{orjson.dumps(key).decode()}]"
+    return f".{key}" if _PLAIN_KEY.fullmatch(key) else f"[{orjson.dumps(key).decode()}]"
 
 
 def _walk(value: Any) -> None:
@@ -291,9 +294,8 @@ def _sse_body(reader: Reader, response: codec.StoredResponse) -> None:
 
 def _explicit_event(reader: Reader, where: str, item: Any) -> None:
     if not isinstance(item, dict) or set(item) != EXPLICIT_KEYS:
-        raise reader.fail(
-            where, f'event_names "explicit" needs {{"event": ..., "data": ...}}, got {_describe(item)}'
-        )
+        got = f"an object with keys {sorted(item)}" if isinstance(item, dict) else _describe(item)
+        raise reader.fail(where, f'event_names "explicit" needs {{"event": ..., "data": ...}}, got {got}')
     name = item["event"]
     if name is not None and (not isinstance(name, str) or _has_control(name)):
         raise reader.fail(where + ".event", f"expected a one-line string or null, got {_describe(name)}")

@@ -8,6 +8,7 @@ from pathlib import Path
 import orjson
 import pytest
 
+from pytest_llmrec.errors import RecordingFileError, RecordingWarning
 from pytest_llmrec.jsonpath import JsonPath
 from pytest_llmrec.llama_stack import genai
 from pytest_llmrec.llama_stack.convert import to_recording, wire_path
@@ -106,7 +107,8 @@ def test_unreplayable_and_duplicate_files_are_reported_not_indexed(tmp_path):
     )
     write(tmp_path, "genai.json", document("vertexai:///embed_content", "/embed_content", {}))
     (tmp_path / "broken.json").write_text("{")
-    index = ForeignIndex.build(tmp_path)
+    with pytest.warns(RecordingWarning, match=r"broken\.json: <document>: not valid JSON \(unexpected end"):
+        index = ForeignIndex.build(tmp_path)
     assert len(index) == 1
     assert index.shadowed == {tmp_path / "b.json": tmp_path / "a.json"}
     assert (
@@ -180,3 +182,46 @@ def test_vertex_ai_recordings_match_whatever_the_project_and_location():
 def test_indexes_are_built_once_per_directory(tmp_path):
     indexes = ForeignIndexes()
     assert indexes[tmp_path] is indexes[tmp_path]
+
+
+@pytest.mark.parametrize(
+    ("damage", "field", "problem"),
+    [
+        (lambda d: d["request"].update(url=5), "request.url", "expected str or null, got int 5"),
+        (lambda d: d["request"].update(endpoint=[]), "request.endpoint", "expected str or null, got list []"),
+        (
+            lambda d: d["request"]["body"].update(extra_body="x"),
+            "request.body.extra_body",
+            'expected dict or null, got str "x"',
+        ),
+        (lambda d: d.update(test_id=3), "<document>.test_id", "expected str or null, got int 3"),
+        (lambda d: d.update(response=[]), "<document>.response", "expected dict, got list []"),
+    ],
+)
+def test_a_damaged_file_is_skipped_with_one_warning_and_the_others_still_answer(
+    tmp_path, damage, field, problem
+):
+    chat = document("https://x/v1/v1/chat/completions", "/v1/chat/completions", {"model": "m"})
+    write(tmp_path, "good.json", chat)
+    broken = json.loads(json.dumps(chat))
+    damage(broken)
+    bad = write(tmp_path, "bad.json", broken)
+
+    with pytest.warns(RecordingWarning) as warned:
+        index = ForeignIndex.build(tmp_path)
+
+    assert [str(w.message) for w in warned] == [
+        f"{bad}: {field}: {problem}; this llama-stack recording is skipped"
+    ]
+    assert index.skipped[bad] == f"{bad}: {field}: {problem}"
+    found = lookup([index], "/v1/chat/completions", b'{"model": "m"}', "t")
+    assert found is not None and found[0].name == "good.json"
+
+
+def test_a_damaged_answer_in_a_matching_file_names_the_file_and_field(tmp_path):
+    chat = document("https://x/v1/v1/chat/completions", "/v1/chat/completions", {"model": "m"}, status="200")
+    path = write(tmp_path, "a.json", chat)
+    with pytest.raises(
+        RecordingFileError, match=rf"^{path}: response.status: expected int, got str \"200\"$"
+    ):
+        lookup([ForeignIndex.build(tmp_path)], "/v1/chat/completions", b'{"model": "m"}', "t")

@@ -1,0 +1,54 @@
+"""Typed payloads against the installed SDK's classes (openai is installed for the tests)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import orjson
+
+from pytest_llmrec.storage import recording, sdk_check
+
+EXAMPLES = Path(__file__).resolve().parents[3] / "example_suite" / "recordings" / "test_app"
+STREAM = (
+    EXAMPLES
+    / "test_streamed_answer_arrives_in_pieces"
+    / ("fce2cfc0ef67ee69dbb3da8caa7142ff48260ded560d873e6498f7f4634f5730.json")
+)
+CHUNK = "openai.types.chat.chat_completion_chunk.ChatCompletionChunk"
+
+
+def read(change=None) -> recording.Recording:
+    document = orjson.loads(STREAM.read_bytes())
+    if change is not None:
+        change(document["response"]["body"])
+    return recording.from_document(document, STREAM)
+
+
+def test_recordings_the_sdk_accepts_have_no_problems():
+    for path in sorted(EXAMPLES.rglob("*.json")):
+        assert sdk_check.sdk_problems(recording.loads(path.read_bytes(), path), path) == []
+
+
+def test_a_payload_the_sdk_rejects_is_named_by_file_field_and_the_sdks_message():
+    def damage(body):
+        body[2]["__data__"]["choices"][0]["delta"]["role"] = "narrator"
+        del body[5]["__data__"]["id"]
+
+    assert sdk_check.sdk_problems(read(damage), Path("r.json")) == [
+        f"r.json: response.body[2].__data__: the installed SDK's {CHUNK} rejects it: choices.0.delta.role: "
+        "Input should be 'developer', 'system', 'user', 'assistant' or 'tool'",
+        f"r.json: response.body[5].__data__: the installed SDK's {CHUNK} rejects it: id: Field required",
+    ]
+
+
+def test_types_of_sdks_not_installed_or_not_sdks_are_skipped_silently():
+    def retype(body):
+        body[0]["__type__"] = "llama_stack_client.types.Message"  # not installed here
+        body[1]["__type__"] = "os.system"  # never imported on a recording's word
+        body[2]["__type__"] = "openai.types.chat.NoSuchClass"
+        for item in body[:3]:
+            item["__data__"] = {"nothing": "it expects"}
+
+    assert sdk_check.sdk_problems(read(retype), STREAM) == []
+    assert sdk_check.sdk_class("os.system") is None
+    assert sdk_check.sdk_class(CHUNK).__name__ == "ChatCompletionChunk"
