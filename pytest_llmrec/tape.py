@@ -210,11 +210,14 @@ class Tape:
         return find(indexes, exchange.endpoint, key.canonical["body"], self.config.scope, self.config.ignore)
 
     def _replaying(self, exchange: Exchange, key: RequestKey, source: Path, recording: Recording) -> Plan:
-        for where, problem in sdk_check.file_mismatches(source, recording.response):
+        mismatches = sdk_check.file_mismatches(source, recording.response)
+        if mismatches:
+            (where, problem), more = mismatches[0], len(mismatches) - 1
             if self.config.strict:
                 raise RecordingFileError(source, where, f"{problem} (--llm-strict)")
+            others = f" (and {more} more payload(s))" if more else ""
             warnings.warn(
-                RecordingWarning(f"{source}: {where}: {problem}; replayed as recorded"), stacklevel=2
+                RecordingWarning(f"{source}: {where}: {problem}{others}; replayed as recorded"), stacklevel=2
             )
         replay = codec.decode_response(recording.response)
         tokens = payloads.tokens_used(recording.response.body)
