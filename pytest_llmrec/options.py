@@ -74,8 +74,9 @@ CLI_OPTIONS: dict[str, dict[str, Any]] = {
     "--llm-strict": {
         "dest": "llm_strict",
         "action": "store_true",
-        "help": "fail a replay whose recorded body the installed SDK's type rejects (default: warn and "
-        "replay the recorded JSON; ini llm_strict).",
+        "help": "fail a replay whose recorded body the installed SDK's declared types reject in any "
+        "field (default: warn where the SDK itself would trip, a missing field for openai and "
+        "anthropic, any mismatch for SDKs that validate; the recorded JSON is replayed; ini llm_strict).",
     },
     "--llm-record-on-failure": {
         "dest": "llm_record_on_failure",

@@ -210,7 +210,7 @@ class Tape:
         return find(indexes, exchange.endpoint, key.canonical["body"], self.config.scope, self.config.ignore)
 
     def _replaying(self, exchange: Exchange, key: RequestKey, source: Path, recording: Recording) -> Plan:
-        mismatches = sdk_check.file_mismatches(source, recording.response)
+        mismatches = sdk_check.file_mismatches(source, recording.response, strict=self.config.strict)
         if mismatches:
             (where, problem), more = mismatches[0], len(mismatches) - 1
             if self.config.strict:

@@ -25,6 +25,11 @@ OPENAI_OBJECTS = {
     "file": _O + "file_object.FileObject",
     "vector_store": _O + "vector_store.VectorStore",
 }
+# What a DELETE answers: the deleted object's kind and ``"deleted": true``.
+OPENAI_DELETED = {
+    "file": _O + "file_deleted.FileDeleted",
+    "model": _O + "model_deleted.ModelDeleted",
+}
 EMBEDDINGS = _O + "create_embedding_response.CreateEmbeddingResponse"
 
 # Bodies that carry no kind of their own, by the endpoint they answer (the path's last segments).
@@ -157,6 +162,8 @@ ANTHROPIC_MESSAGE = _A + "message.Message"
 def sdk_type(value: dict[str, Any], endpoint: str) -> str | None:
     """The class path of a JSON object answering ``endpoint``, or None when we do not know it."""
     kind = value.get("object")
+    if isinstance(kind, str) and "deleted" in value and kind in OPENAI_DELETED:
+        return OPENAI_DELETED[kind]
     if isinstance(kind, str) and kind in OPENAI_OBJECTS:
         return OPENAI_OBJECTS[kind]
     event = value.get("type")

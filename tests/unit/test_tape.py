@@ -16,7 +16,13 @@ URL = "https://api.openai.com/v1/chat/completions"
 HEADERS = {"content-type": "application/json"}
 BODY = b'{"model": "m", "messages": []}'
 JSON_HEADERS = [("content-type", "application/json")]
-ANSWER = {"id": "chatcmpl-REAL0123456789", "object": "chat.completion", "created": 1718000000, "choices": []}
+ANSWER = {
+    "id": "chatcmpl-REAL0123456789",
+    "object": "chat.completion",
+    "created": 1718000000,
+    "model": "m",
+    "choices": [],
+}
 
 
 def tape(tmp_path, mode: Mode, **config) -> Tape:

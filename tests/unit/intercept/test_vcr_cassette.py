@@ -29,7 +29,13 @@ def sse(*events: str) -> bytes:
 
 
 def test_a_stream_the_stub_read_whole_is_recorded_with_stable_ids_then_replayed(tmp_path):
-    chunk = {"id": REAL, "object": "chat.completion.chunk", "created": 1718000000, "choices": []}
+    chunk = {
+        "id": REAL,
+        "object": "chat.completion.chunk",
+        "created": 1718000000,
+        "model": "m",
+        "choices": [],
+    }
     text = json.dumps(chunk, indent=1)  # the event's JSON over several data: lines
     event = "\n".join(f"data: {line}" for line in text.splitlines())
     recording = cassette(tmp_path, Mode.RECORD_MISSING)

@@ -52,3 +52,23 @@ def test_types_of_sdks_not_installed_or_not_sdks_are_skipped_silently():
     assert sdk_check.sdk_problems(read(retype), STREAM) == []
     assert sdk_check.sdk_class("os.system") is None
     assert sdk_check.sdk_class(CHUNK).__name__ == "ChatCompletionChunk"
+
+
+def test_values_openai_builds_without_validating_count_only_when_strict():
+    def azure_first_chunk(body):
+        body[0]["__data__"]["object"] = ""  # as Azure sends it; the SDK passes it through
+        body[1]["__data__"]["created"] = None
+
+    def missing(body):
+        del body[0]["__data__"]["model"]  # what a newer SDK requires and the test would trip on
+
+    quirky, lacking = read(azure_first_chunk), read(missing)
+
+    assert sdk_check.mismatches(quirky.response) == []
+    assert [where for where, _ in sdk_check.mismatches(quirky.response, strict=True)] == [
+        "response.body[0].__data__",
+        "response.body[1].__data__",
+    ]
+    assert sdk_check.mismatches(lacking.response) == [
+        ("response.body[0].__data__", f"the installed SDK's {CHUNK} rejects it: model: Field required")
+    ]
