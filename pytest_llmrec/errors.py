@@ -44,7 +44,8 @@ class ConfigError(ValueError):
 
 
 class RecordingWarning(UserWarning):
-    """Something was not recorded that the user probably expected to be."""
+    """Something in a recording or a run the user should know of, that did not stop it: a payload the
+    installed SDK rejects, a foreign file that could not be read, a response that was not recorded."""
 
 
 def did_you_mean(value: object, choices: Iterable[str]) -> str:
