@@ -66,12 +66,21 @@ def _data_text(data: Any) -> str:
     return data if isinstance(data, str) else orjson.dumps(data).decode()
 
 
+def _data_lines(data: Any) -> str:
+    """``data:`` lines that a client joins back into the event's data.
+
+    SSE data cannot hold a newline within one line: text that had several lines goes out as one
+    ``data:`` line each, as it was sent. JSON goes out compact, on one line.
+    """
+    return "".join(f"data: {line}\n" for line in _data_text(data).split("\n"))
+
+
 def render_sse(events: list[SseEvent], terminator: str | None) -> list[bytes]:
     """One chunk per event, then the terminator, as a provider sends them."""
     chunks = []
     for event in events:
         head = f"event: {event.event}\n" if event.event is not None else ""
-        chunks.append(f"{head}data: {_data_text(event.data)}\n\n".encode())
+        chunks.append(f"{head}{_data_lines(event.data)}\n".encode())
     if terminator is not None:
         chunks.append(f"data: {terminator}\n\n".encode())
     return chunks

@@ -55,3 +55,30 @@ def test_frame_rewriter_on_ndjson_lines():
     rewriter = FrameRewriter(False, _upper_ids)
     out = rewriter.feed(b'{"a":"live"}\n{"b":') + rewriter.feed(b'"live"}\n') + rewriter.finish()
     assert out == b'{"a":"LIVE"}\n{"b":"LIVE"}\n'
+
+
+def _decoded(chunks: list[bytes]) -> list[tuple[str | None, str]]:
+    """(event name, data) as an SSE client dispatches them: data lines joined with a newline."""
+    out = []
+    for block in b"".join(chunks).decode().split("\n\n"):
+        lines = [line.partition(":") for line in block.split("\n") if line]
+        names = [value.removeprefix(" ") for field, _, value in lines if field == "event"]
+        data = [value.removeprefix(" ") for field, _, value in lines if field == "data"]
+        if data:
+            out.append((names[-1] if names else None, "\n".join(data)))
+    return out
+
+
+def test_text_data_of_several_lines_replays_as_the_same_lines():
+    body = b"event: note\ndata: first line\ndata: second line\n\ndata: a\ndata:\ndata: c\n\ndata: end\ndata: \n\n"
+    events, terminator = parse_sse(body)
+    assert events == [SseEvent("first line\nsecond line", "note"), SseEvent("a\n\nc"), SseEvent("end\n")]
+    chunks = render_sse(events, terminator)
+    assert chunks == [
+        b"event: note\ndata: first line\ndata: second line\n\n",
+        b"data: a\ndata: \ndata: c\n\n",
+        b"data: end\ndata: \n\n",
+    ]
+    expected = [("note", "first line\nsecond line"), (None, "a\n\nc"), (None, "end\n")]
+    assert _decoded(chunks) == _decoded([body]) == expected
+    assert parse_sse(b"".join(chunks)) == (events, None)
