@@ -6,13 +6,18 @@ server stopped and sockets forbidden, and compares what the client received in b
 
 from __future__ import annotations
 
+import re
 import textwrap
+from collections import Counter
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
 from fakes.inner_suite import PREAMBLE, InnerSuite
+from fakes.llm_server import OpenAICompatibleServer
 from fakes.loopback import LoopbackHandler, LoopbackServer, RecordedRequest
+from pytest_llmrec.storage import recording
 
 # Events as a server may send them: text whose data spans several lines (SSE joins them with "\n"),
 # an empty line of data inside one, a trailing empty line, a named event, compact JSON.
@@ -79,3 +84,126 @@ def test_sse_data_of_several_lines_replays_as_the_lines_the_server_sent(
     suite.run().assert_outcomes(passed=1)
 
     assert suite.results()["events"] == [event.decode() for event in MULTILINE_EVENTS]
+
+
+@pytest.fixture
+def fast_server() -> Iterator[OpenAICompatibleServer]:
+    """The OpenAI-compatible server with no pause between stream events."""
+    with OpenAICompatibleServer(event_delay=0.0) as server:
+        yield server
+
+
+# Inner tests ask through one openai client per worker, as an application would keep it, and check the
+# answer; ask() returns the text, streamed or not.
+ASK = PREAMBLE + textwrap.dedent(
+    """
+    import openai
+
+    client = openai.OpenAI(base_url=BASE, api_key="sk-test", max_retries=0)
+
+    def ask(question, stream=False):
+        messages = [{"role": "user", "content": question}]
+        if not stream:
+            return client.chat.completions.create(model="gpt-4o-mini", messages=messages).choices[0].message.content
+        chunks = client.chat.completions.create(model="gpt-4o-mini", messages=messages, stream=True)
+        return "".join(c.choices[0].delta.content or "" for c in chunks if c.choices)
+    """
+)
+OWN_TESTS, SHARED_CLASSES, PER_CLASS, MODULE_TESTS = 100, 8, 10, 20
+# Each test in its own scope asks one question, streamed for every other test.
+OWN = ASK + textwrap.dedent(
+    f"""
+    @pytest.mark.llm_recording
+    @pytest.mark.parametrize("n", range({OWN_TESTS}))
+    def test_own(n):
+        assert ask(f"own {{n}}", stream=n % 2 == 1) == f"Echo: own {{n}}"
+    """
+)
+# Classes whose tests share a scope: each asks the class's common question twice (occurrences 1 and
+# 2 of one request) and one of its own, streamed in every other test; workers race to record the
+# common ones.
+SHARED = ASK + "".join(
+    textwrap.dedent(
+        f"""
+        @pytest.mark.llm_recording(name="shared-{k}")
+        class TestShared{k}:
+            @pytest.mark.parametrize("n", range({PER_CLASS}))
+            def test_shared(self, n):
+                assert ask("common {k}") == ask("common {k}") == "Echo: common {k}"
+                assert ask(f"scope {k} question {{n}}", stream=n % 2 == 1) == f"Echo: scope {k} question {{n}}"
+        """
+    )
+    for k in range(SHARED_CLASSES)
+)
+# A module whose tests share one scope through pytestmark.
+MODULE = ASK + textwrap.dedent(
+    f"""
+    pytestmark = pytest.mark.llm_recording(name="module-scope")
+
+    @pytest.mark.parametrize("n", range({MODULE_TESTS}))
+    def test_module(n):
+        assert ask("common to the module", stream=True) == "Echo: common to the module"
+        assert ask(f"module question {{n}}") == f"Echo: module question {{n}}"
+    """
+)
+TESTS = OWN_TESTS + SHARED_CLASSES * PER_CLASS + MODULE_TESTS
+
+
+def expected_recordings() -> Counter[tuple[str, str, int]]:
+    """(scope, question, occurrence) of every file the suite must leave, each once."""
+    expected = [(f"test_own.py::test_own[{n}]", f"own {n}", 1) for n in range(OWN_TESTS)]
+    for k in range(SHARED_CLASSES):
+        expected += [(f"shared-{k}", f"common {k}", 1), (f"shared-{k}", f"common {k}", 2)]
+        expected += [(f"shared-{k}", f"scope {k} question {n}", 1) for n in range(PER_CLASS)]
+    expected += [("module-scope", "common to the module", 1)]
+    expected += [("module-scope", f"module question {n}", 1) for n in range(MODULE_TESTS)]
+    return Counter(expected)
+
+
+def found_recordings(root: Path) -> Counter[tuple[str, str, int]]:
+    """(scope, question, occurrence) of every file under root, each read by the strict reader."""
+    found: Counter[tuple[str, str, int]] = Counter()
+    for path in root.rglob("*.json"):
+        rec = recording.loads(path.read_bytes(), path)
+        match = re.fullmatch(r"[0-9a-f]{64}(?:\.(\d+))?\.json", path.name)
+        assert match, path
+        question = rec.request.body["messages"][0]["content"]
+        found[(str(rec.scope), question, int(match[1] or 1))] += 1
+    return found
+
+
+def summary(result: pytest.RunResult) -> str:
+    return next(line for line in result.outlines if line.startswith("llmrec: "))
+
+
+def test_four_workers_record_200_tests_sharing_scopes_each_file_once_then_replay_and_write_nothing(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, fast_server: OpenAICompatibleServer
+) -> None:
+    pytest.importorskip("xdist")
+    suite = InnerSuite(pytester, monkeypatch, fast_server.base_url)
+    pytester.makepyfile(test_own=OWN, test_shared=SHARED, test_module=MODULE)
+    expected = expected_recordings()
+    root = pytester.path / "recordings"
+
+    recorded = suite.run("-n", "4", "--llm-record=record-missing")
+
+    recorded.assert_outcomes(passed=TESTS)
+    assert f"{sum(expected.values())} file(s) written" in summary(recorded)
+    assert found_recordings(root) == expected  # every file once: none missing, none doubled
+    assert sorted(p.name for p in root.rglob("*") if p.is_file() and not p.name.endswith(".json")) == []
+    assert not [p for p in root.rglob(".*")]  # no temporary file left behind
+    files = suite.recordings()
+    fast_server.stop()
+    suite.forbid_sockets()
+
+    replayed = suite.run("-n", "4")
+
+    replayed.assert_outcomes(passed=TESTS)
+    requests = OWN_TESTS + SHARED_CLASSES * PER_CLASS * 3 + MODULE_TESTS * 2
+    assert summary(replayed).startswith(f"llmrec: {requests} replayed, 0 sent live, 0 recorded, 0 file(s)")
+
+    again = suite.run("--llm-record=record-missing")  # in one process: the workers' part is shown above
+
+    again.assert_outcomes(passed=TESTS)
+    assert summary(again).startswith(f"llmrec: {requests} replayed, 0 sent live, 0 recorded, 0 file(s)")
+    assert suite.recordings() == files
