@@ -11,10 +11,11 @@ import textwrap
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from fakes.inner_suite import PREAMBLE, InnerSuite
+from fakes.inner_suite import NO_SOCKETS, PREAMBLE, InnerSuite
 from fakes.llm_server import OpenAICompatibleServer
 from fakes.loopback import LoopbackHandler, LoopbackServer, RecordedRequest
 from pytest_llmrec.storage import recording
@@ -207,3 +208,140 @@ def test_four_workers_record_200_tests_sharing_scopes_each_file_once_then_replay
     again.assert_outcomes(passed=TESTS)
     assert summary(again).startswith(f"llmrec: {requests} replayed, 0 sent live, 0 recorded, 0 file(s)")
     assert suite.recordings() == files
+
+
+# Measures each inner test in its own process: wall time from setup to the end of teardown (when the
+# recording is written) and the process's peak resident memory before and after. The peak is Linux's
+# VmHWM, this process's own; ru_maxrss would start from the forking parent's size.
+COST = textwrap.dedent(
+    """
+    import json, os, pathlib, re, time
+    import pytest
+
+    def peak_mib():
+        status = pathlib.Path("/proc/self/status").read_text()
+        return int(re.search(r"VmHWM:\\s+(\\d+) kB", status)[1]) / 1024
+
+    @pytest.hookimpl(wrapper=True, tryfirst=True)
+    def pytest_runtest_protocol(item, nextitem):
+        before, start = peak_mib(), time.perf_counter()
+        try:
+            return (yield)
+        finally:
+            cost = {"seconds": time.perf_counter() - start, "before_mib": before, "peak_mib": peak_mib()}
+            out = pathlib.Path(os.environ["LLMREC_TEST_OUT"])
+            out.mkdir(exist_ok=True)
+            (out / f"cost-{item.name}.json").write_text(json.dumps(cost))
+    """
+)
+STREAM_EVENTS = 20_000
+# The server streams an opening delta, "Echo: ", one event per word and the finish: words + 3 events.
+STREAM_WORDS = STREAM_EVENTS - 3
+SPEECH_WORDS = 4_370  # the server speaks 0.1 s of 24 kHz 16-bit PCM, 4,800 bytes, per word
+BODY_BYTES = SPEECH_WORDS * 4_800  # 20,976,000 bytes, 20.0 MiB
+LARGE = ASK + textwrap.dedent(
+    f"""
+    @pytest.mark.llm_recording
+    def test_long_stream():
+        question = " ".join(f"w{{i}}" for i in range({STREAM_WORDS}))
+        messages = [{{"role": "user", "content": question}}]
+        stream = client.chat.completions.create(model="gpt-4o-mini", messages=messages, stream=True)
+        save("stream", [chunk.model_dump() for chunk in stream])
+
+    @pytest.mark.llm_recording
+    def test_large_body():
+        speech = client.audio.speech.create(
+            model="tts-1", voice="alloy", input=" ".join(["word"] * {SPEECH_WORDS}), response_format="pcm"
+        )
+        out = pathlib.Path(os.environ["LLMREC_TEST_OUT"])
+        out.mkdir(exist_ok=True)
+        (out / "body.bin").write_bytes(speech.read())
+    """
+)
+
+
+def run_alone(suite: InnerSuite, test: str, *args: str) -> tuple[dict[str, Any], dict[str, float]]:
+    """Run one inner test in a fresh process: what it saved, and its cost (see COST)."""
+    for old in suite.out.glob("*.json"):
+        old.unlink()
+    result = suite.pytester.runpytest_subprocess(
+        "-p", "no:cacheprovider", "-p", "no:asyncio", "-p", "no:randomly", f"test_large.py::{test}", *args
+    )
+    result.assert_outcomes(passed=1)
+    saved = suite.results()
+    return saved, saved.pop(f"cost-{test}")
+
+
+def large_suite(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, base_url: str) -> InnerSuite:
+    suite = InnerSuite(pytester, monkeypatch, base_url)
+    pytester.makepyfile(test_large=LARGE)
+    pytester.makeconftest(COST)
+    return suite
+
+
+def replay_offline(suite: InnerSuite, server: OpenAICompatibleServer) -> None:
+    server.stop()
+    suite.pytester.makeconftest(COST + NO_SOCKETS)
+
+
+def growth(cost: dict[str, float]) -> float:
+    """MiB the process's peak memory rose by during the test."""
+    return cost["peak_mib"] - cost["before_mib"]
+
+
+def figures(what: str, cost: dict[str, float], body_mib: float | None = None) -> str:
+    """One line for the report (shown with -rP): time, peak memory, and its rise as a multiple of the body."""
+    ratio = f", {growth(cost) / body_mib:.1f}x the body" if body_mib else ""
+    return (
+        f"{what}: {cost['seconds']:.2f} s, peak {cost['peak_mib']:.1f} MiB "
+        f"(+{growth(cost):.1f} MiB during the test{ratio})"
+    )
+
+
+def test_a_20000_event_stream_records_and_replays_chunk_for_chunk(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, fast_server: OpenAICompatibleServer
+) -> None:
+    suite = large_suite(pytester, monkeypatch, fast_server.base_url)
+
+    live, recording_cost = run_alone(suite, "test_long_stream", "--llm-record=record-missing")
+
+    assert len(live["stream"]) == STREAM_EVENTS
+    (document,) = suite.documents().values()
+    assert len(document["response"]["body"]) == STREAM_EVENTS
+    assert document["response"]["stream"]["terminator"] == "[DONE]"
+    replay_offline(suite, fast_server)
+
+    replayed, replay_cost = run_alone(suite, "test_long_stream")
+
+    assert replayed["stream"] == live["stream"]
+    print(figures(f"record {STREAM_EVENTS} events", recording_cost))
+    print(figures(f"replay {STREAM_EVENTS} events", replay_cost))
+    # Bounds far above what is measured (about 4 s and 80 MiB) that a quadratic step would cross.
+    for cost in (recording_cost, replay_cost):
+        assert cost["seconds"] < 30 and growth(cost) < 300, cost
+
+
+def test_a_20_mib_body_records_and_replays_byte_for_byte(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, fast_server: OpenAICompatibleServer
+) -> None:
+    suite = large_suite(pytester, monkeypatch, fast_server.base_url)
+    body = suite.out / "body.bin"
+
+    _, recording_cost = run_alone(suite, "test_large_body", "--llm-record=record-missing")
+
+    live = body.read_bytes()
+    assert len(live) == BODY_BYTES
+    (document,) = suite.documents().values()
+    assert (document["response"]["format"], document["response"]["size"]) == ("base64", BODY_BYTES)
+    body.unlink()
+    replay_offline(suite, fast_server)
+
+    _, replay_cost = run_alone(suite, "test_large_body")
+
+    assert body.read_bytes() == live
+    body_mib = BODY_BYTES / 2**20
+    print(figures(f"record {BODY_BYTES} bytes", recording_cost, body_mib))
+    print(figures(f"replay {BODY_BYTES} bytes", replay_cost, body_mib))
+    # Bounds above what is measured (about 6 times the body) that a copy per chunk would cross.
+    for cost in (recording_cost, replay_cost):
+        assert cost["seconds"] < 20 and growth(cost) < 10 * body_mib, cost
