@@ -122,7 +122,9 @@ class FrameRewriter:
     """Rewrites a stream's JSON payloads as the stream passes, one whole frame at a time.
 
     Chunks may split an event anywhere; complete frames (SSE events, NDJSON lines) leave as soon
-    as their end arrives, so the client still sees the stream as it comes.
+    as their end arrives, so the client still sees the stream as it comes. A frame that spans many
+    chunks (a large image in one event) is gathered in linear time: each chunk is searched once,
+    with the few bytes before it where a frame end may begin.
     """
 
     _SSE_END = re.compile(rb"\r?\n\r?\n")
@@ -130,22 +132,27 @@ class FrameRewriter:
 
     def __init__(self, sse: bool, rewrite_json: Callable[[bytes], bytes]) -> None:
         self._end = self._SSE_END if sse else self._LINE_END
+        self._overlap = 3 if sse else 0  # a frame end is at most 4 bytes: "\r\n\r\n"
         self._sse = sse
         self._rewrite_json = rewrite_json
-        self._pending = b""
+        self._pending = bytearray()  # the unfinished frame
+        self._searched = 0  # how much of it holds no frame end
 
     def feed(self, chunk: bytes) -> bytes:
-        data = self._pending + chunk
+        pending = self._pending
+        pending += chunk
         out = []
         start = 0
-        for match in self._end.finditer(data):
-            out.append(self._frame(data[start : match.start()]) + match[0])
+        for match in self._end.finditer(pending, max(0, self._searched - self._overlap)):
+            out.append(self._frame(bytes(pending[start : match.start()])) + match[0])
             start = match.end()
-        self._pending = data[start:]
+        del pending[:start]
+        self._searched = len(pending)
         return b"".join(out)
 
     def finish(self) -> bytes:
-        rest, self._pending = self._pending, b""
+        rest = bytes(self._pending)
+        self._pending, self._searched = bytearray(), 0
         return self._frame(rest) if rest.strip() else rest
 
     def _frame(self, frame: bytes) -> bytes:
