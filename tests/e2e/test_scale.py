@@ -189,10 +189,13 @@ def test_four_workers_record_200_tests_sharing_scopes_each_file_once_then_replay
     recorded = suite.run("-n", "4", "--llm-record=record-missing")
 
     recorded.assert_outcomes(passed=TESTS)
+    print(f"recording on 4 workers: {summary(recorded)}")  # more sent live than written: the races
     assert f"{sum(expected.values())} file(s) written" in summary(recorded)
     assert found_recordings(root) == expected  # every file once: none missing, none doubled
-    assert sorted(p.name for p in root.rglob("*") if p.is_file() and not p.name.endswith(".json")) == []
-    assert not [p for p in root.rglob(".*")]  # no temporary file left behind
+    others = [
+        p for p in root.rglob("*") if p.is_file() and not re.fullmatch(r"[0-9a-f]{64}\S*\.json", p.name)
+    ]
+    assert others == []  # no temporary file left behind
     files = suite.recordings()
     fast_server.stop()
     suite.forbid_sockets()
