@@ -158,12 +158,31 @@ class FrameRewriter:
     def _frame(self, frame: bytes) -> bytes:
         if not self._sse:
             return self._rewrite_json(frame) if frame.lstrip()[:1] == b"{" else frame
-        lines = frame.split(b"\n")
-        for i, line in enumerate(lines):
-            if line.startswith(b"data:"):
-                value = line[5:].lstrip(b" ").rstrip(b"\r")
-                if value[:1] == b"{":
-                    lines[i] = (
-                        b"data: " + self._rewrite_json(value) + (b"\r" if line.endswith(b"\r") else b"")
-                    )
-        return b"\n".join(lines)
+        return _rewrite_sse_data(frame, self._rewrite_json)
+
+
+def _rewrite_sse_data(frame: bytes, rewrite_json: Callable[[bytes], bytes]) -> bytes:
+    """An SSE event with its JSON data rewritten; the data may span several ``data:`` lines.
+
+    The client joins those lines with a newline, so they are rewritten as one document. Rewritten
+    data goes out where the first data line was, one ``data:`` line per line of it (one, for JSON).
+    """
+    lines = frame.split(b"\n")
+    at = [i for i, line in enumerate(lines) if line.startswith(b"data:")]
+    data = b"\n".join(_field_value(lines[i]) for i in at)
+    if data.lstrip()[:1] != b"{":
+        return frame
+    rewritten = rewrite_json(data)
+    if rewritten == data:
+        return frame
+    cr = b"\r" if lines[at[0]].endswith(b"\r") else b""
+    out = [b"data: " + part + cr for part in rewritten.split(b"\n")]
+    return b"\n".join(
+        [*lines[: at[0]], *out, *(line for i, line in enumerate(lines) if i > at[0] and i not in at)]
+    )
+
+
+def _field_value(line: bytes) -> bytes:
+    """A field's value: after the colon and one optional space, without a CR of a CRLF line end."""
+    value = line.partition(b":")[2].removesuffix(b"\r")
+    return value[1:] if value[:1] == b" " else value

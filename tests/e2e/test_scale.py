@@ -21,12 +21,14 @@ from fakes.loopback import LoopbackHandler, LoopbackServer, RecordedRequest
 from pytest_llmrec.storage import recording
 
 # Events as a server may send them: text whose data spans several lines (SSE joins them with "\n"),
-# an empty line of data inside one, a trailing empty line, a named event, compact JSON.
+# an empty line of data inside one, a trailing empty line, a named event, compact JSON, and JSON
+# spread over two lines that carries an id to make stable.
 MULTILINE_EVENTS = [
     b"event: note\ndata: first line\ndata: second line\n\n",
     b'data: {"delta":"x"}\n\n',
     b"data: a\ndata: \ndata: c\n\n",
     b"data: tail\ndata: \n\n",
+    b'data: {"id": "chatcmpl-AbC123xyz",\ndata:  "text": "hi"}\n\n',
     b"data: [DONE]\n\n",
 ]
 
@@ -64,27 +66,33 @@ MULTILINE_SUITE = PREAMBLE + textwrap.dedent(
 )
 
 
-def test_sse_data_of_several_lines_replays_as_the_lines_the_server_sent(
+def test_sse_data_of_several_lines_records_and_replays_as_the_client_received_it(
     pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, events_server: EventsServer
 ) -> None:
     suite = InnerSuite(pytester, monkeypatch, events_server.base_url)
     pytester.makepyfile(test_events=MULTILINE_SUITE)
     suite.run("--llm-record=record-missing").assert_outcomes(passed=1)
     live = suite.results()["events"]
-    assert "".join(live).encode() == b"".join(MULTILINE_EVENTS)
     (document,) = suite.documents().values()
+    (stable,) = document["id_normalization_mapping"]
+    assert document["id_normalization_mapping"] == {stable: "chatcmpl-AbC123xyz"}
+    # Text goes through as sent; the JSON, rewritten as one document, goes out compact with the stable id.
+    json_event = f'data: {{"id":"{stable}","text":"hi"}}\n\n'.encode()
+    received = [*MULTILINE_EVENTS[:4], json_event, MULTILINE_EVENTS[5]]
+    assert "".join(live).encode() == b"".join(received)
     assert document["response"]["body"] == [
         {"event": "note", "data": "first line\nsecond line"},
         {"event": None, "data": {"delta": "x"}},
         {"event": None, "data": "a\n\nc"},
         {"event": None, "data": "tail\n"},
+        {"event": None, "data": {"id": stable, "text": "hi"}},
     ]
     events_server.stop()
     suite.forbid_sockets()
 
     suite.run().assert_outcomes(passed=1)
 
-    assert suite.results()["events"] == [event.decode() for event in MULTILINE_EVENTS]
+    assert suite.results()["events"] == [event.decode() for event in received]
 
 
 @pytest.fixture

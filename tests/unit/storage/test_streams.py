@@ -1,5 +1,7 @@
 import time
 
+import orjson
+
 from pytest_llmrec.storage.streams import (
     FrameRewriter,
     SseEvent,
@@ -70,6 +72,25 @@ def test_frame_rewriter_sends_each_event_as_soon_as_it_is_complete():
     assert rewriter.feed(b'data: {"id":"li') == b""
     assert rewriter.feed(b've"}\n\ndata: {"id"') == b'data: {"id":"LIVE"}\n\n'
     assert rewriter.finish() == b'data: {"id"'  # an unfinished event is passed on as it came
+
+
+def _stable_ids(data: bytes) -> bytes:
+    """Like the real rewriter: passes what is not JSON, writes JSON compact only when it changed it."""
+    try:
+        value = orjson.loads(data)
+    except orjson.JSONDecodeError:
+        return data
+    if value.get("id") != "live":
+        return data
+    return orjson.dumps({**value, "id": "rec-1"})
+
+
+def test_frame_rewriter_rewrites_json_data_spread_over_several_lines_as_one_document():
+    body = b'event: chunk\ndata: {"id":\ndata: "live", "n": 1}\r\n\r\ndata: {"id":\ndata: "other"}\n\n'
+    out = _fed(FrameRewriter(True, _stable_ids), body, 5)
+    assert out == b'event: chunk\ndata: {"id":"rec-1","n":1}\r\n\r\ndata: {"id":\ndata: "other"}\n\n'
+    events, _ = parse_sse(out)
+    assert events == [SseEvent({"id": "rec-1", "n": 1}, "chunk"), SseEvent({"id": "other"})]
 
 
 def test_frame_rewriter_on_ndjson_lines():
