@@ -245,6 +245,7 @@ COST = textwrap.dedent(
             (out / f"cost-{item.name}.json").write_text(json.dumps(cost))
     """
 )
+needs_proc = pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="VmHWM is Linux's")
 STREAM_EVENTS = 20_000
 # The server streams an opening delta, "Echo: ", one event per word and the finish: words + 3 events.
 STREAM_WORDS = STREAM_EVENTS - 3
@@ -309,6 +310,7 @@ def figures(what: str, cost: dict[str, float], body_mib: float | None = None) ->
     )
 
 
+@needs_proc
 def test_a_20000_event_stream_records_and_replays_chunk_for_chunk(
     pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, fast_server: OpenAICompatibleServer
 ) -> None:
@@ -332,6 +334,7 @@ def test_a_20000_event_stream_records_and_replays_chunk_for_chunk(
         assert cost["seconds"] < 30 and growth(cost) < 300, cost
 
 
+@needs_proc
 def test_a_20_mib_body_records_and_replays_byte_for_byte(
     pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, fast_server: OpenAICompatibleServer
 ) -> None:

@@ -63,7 +63,7 @@ def test_frame_rewriter_gathers_a_20_mib_event_from_64_kib_chunks_in_linear_time
     start = time.perf_counter()
     out = _fed(FrameRewriter(True, _upper_ids), body, 64 * 2**10)
     # About 0.2 s; joining the pending bytes on every chunk, as before, took 26 s.
-    assert time.perf_counter() - start < 3
+    assert time.perf_counter() - start < 5
     assert out == body.replace(b"live", b"LIVE", 1)
 
 
