@@ -165,9 +165,11 @@ def _rewrite_sse_data(frame: bytes, rewrite_json: Callable[[bytes], bytes]) -> b
     """An SSE event with its JSON data rewritten; the data may span several ``data:`` lines.
 
     The client joins those lines with a newline, so they are rewritten as one document. Rewritten
-    data goes out where the first data line was, one ``data:`` line per line of it (one, for JSON).
+    data goes out where the first data line was, one ``data:`` line per line of it (one, for JSON),
+    with the event's line ends (CRLF or LF).
     """
-    lines = frame.split(b"\n")
+    eol = b"\r\n" if frame.split(b"\n", 1)[0].endswith(b"\r") else b"\n"
+    lines = [line.removesuffix(b"\r") for line in frame.split(b"\n")]
     at = [i for i, line in enumerate(lines) if line.startswith(b"data:")]
     data = b"\n".join(_field_value(lines[i]) for i in at)
     if data.lstrip()[:1] != b"{":
@@ -175,14 +177,12 @@ def _rewrite_sse_data(frame: bytes, rewrite_json: Callable[[bytes], bytes]) -> b
     rewritten = rewrite_json(data)
     if rewritten == data:
         return frame
-    cr = b"\r" if lines[at[0]].endswith(b"\r") else b""
-    out = [b"data: " + part + cr for part in rewritten.split(b"\n")]
-    return b"\n".join(
-        [*lines[: at[0]], *out, *(line for i, line in enumerate(lines) if i > at[0] and i not in at)]
-    )
+    out = [b"data: " + part for part in rewritten.split(b"\n")]
+    rest = [line for i, line in enumerate(lines) if i > at[0] and i not in at]
+    return eol.join([*lines[: at[0]], *out, *rest])
 
 
 def _field_value(line: bytes) -> bytes:
-    """A field's value: after the colon and one optional space, without a CR of a CRLF line end."""
-    value = line.partition(b":")[2].removesuffix(b"\r")
+    """A field's value: after the colon and one optional space."""
+    value = line.partition(b":")[2]
     return value[1:] if value[:1] == b" " else value

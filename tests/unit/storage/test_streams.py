@@ -91,6 +91,8 @@ def test_frame_rewriter_rewrites_json_data_spread_over_several_lines_as_one_docu
     assert out == b'event: chunk\ndata: {"id":"rec-1","n":1}\r\n\r\ndata: {"id":\ndata: "other"}\n\n'
     events, _ = parse_sse(out)
     assert events == [SseEvent({"id": "rec-1", "n": 1}, "chunk"), SseEvent({"id": "other"})]
+    crlf = b'data: {"id":\r\ndata: "live"}\r\nid: 7\r\n\r\n'
+    assert _fed(FrameRewriter(True, _stable_ids), crlf, 3) == b'data: {"id":"rec-1"}\r\nid: 7\r\n\r\n'
 
 
 def test_frame_rewriter_on_ndjson_lines():
