@@ -66,12 +66,21 @@ def _data_text(data: Any) -> str:
     return data if isinstance(data, str) else orjson.dumps(data).decode()
 
 
+def _data_lines(data: Any) -> str:
+    """``data:`` lines that a client joins back into the event's data.
+
+    SSE data cannot hold a newline within one line: text that had several lines goes out as one
+    ``data:`` line each, as it was sent. JSON goes out compact, on one line.
+    """
+    return "".join(f"data: {line}\n" for line in _data_text(data).split("\n"))
+
+
 def render_sse(events: list[SseEvent], terminator: str | None) -> list[bytes]:
     """One chunk per event, then the terminator, as a provider sends them."""
     chunks = []
     for event in events:
         head = f"event: {event.event}\n" if event.event is not None else ""
-        chunks.append(f"{head}data: {_data_text(event.data)}\n\n".encode())
+        chunks.append(f"{head}{_data_lines(event.data)}\n".encode())
     if terminator is not None:
         chunks.append(f"data: {terminator}\n\n".encode())
     return chunks
@@ -113,7 +122,9 @@ class FrameRewriter:
     """Rewrites a stream's JSON payloads as the stream passes, one whole frame at a time.
 
     Chunks may split an event anywhere; complete frames (SSE events, NDJSON lines) leave as soon
-    as their end arrives, so the client still sees the stream as it comes.
+    as their end arrives, so the client still sees the stream as it comes. A frame that spans many
+    chunks (a large image in one event) is gathered in linear time: each chunk is searched once,
+    with the few bytes before it where a frame end may begin.
     """
 
     _SSE_END = re.compile(rb"\r?\n\r?\n")
@@ -121,33 +132,57 @@ class FrameRewriter:
 
     def __init__(self, sse: bool, rewrite_json: Callable[[bytes], bytes]) -> None:
         self._end = self._SSE_END if sse else self._LINE_END
+        self._overlap = 3 if sse else 0  # a frame end is at most 4 bytes: "\r\n\r\n"
         self._sse = sse
         self._rewrite_json = rewrite_json
-        self._pending = b""
+        self._pending = bytearray()  # the unfinished frame
+        self._searched = 0  # how much of it holds no frame end
 
     def feed(self, chunk: bytes) -> bytes:
-        data = self._pending + chunk
+        pending = self._pending
+        pending += chunk
         out = []
         start = 0
-        for match in self._end.finditer(data):
-            out.append(self._frame(data[start : match.start()]) + match[0])
+        for match in self._end.finditer(pending, max(0, self._searched - self._overlap)):
+            out.append(self._frame(bytes(pending[start : match.start()])) + match[0])
             start = match.end()
-        self._pending = data[start:]
+        del pending[:start]
+        self._searched = len(pending)
         return b"".join(out)
 
     def finish(self) -> bytes:
-        rest, self._pending = self._pending, b""
+        rest = bytes(self._pending)
+        self._pending, self._searched = bytearray(), 0
         return self._frame(rest) if rest.strip() else rest
 
     def _frame(self, frame: bytes) -> bytes:
         if not self._sse:
             return self._rewrite_json(frame) if frame.lstrip()[:1] == b"{" else frame
-        lines = frame.split(b"\n")
-        for i, line in enumerate(lines):
-            if line.startswith(b"data:"):
-                value = line[5:].lstrip(b" ").rstrip(b"\r")
-                if value[:1] == b"{":
-                    lines[i] = (
-                        b"data: " + self._rewrite_json(value) + (b"\r" if line.endswith(b"\r") else b"")
-                    )
-        return b"\n".join(lines)
+        return _rewrite_sse_data(frame, self._rewrite_json)
+
+
+def _rewrite_sse_data(frame: bytes, rewrite_json: Callable[[bytes], bytes]) -> bytes:
+    """An SSE event with its JSON data rewritten; the data may span several ``data:`` lines.
+
+    The client joins those lines with a newline, so they are rewritten as one document. Rewritten
+    data goes out where the first data line was, one ``data:`` line per line of it (one, for JSON),
+    with the event's line ends (CRLF or LF).
+    """
+    eol = b"\r\n" if frame.split(b"\n", 1)[0].endswith(b"\r") else b"\n"
+    lines = [line.removesuffix(b"\r") for line in frame.split(b"\n")]
+    at = [i for i, line in enumerate(lines) if line.startswith(b"data:")]
+    data = b"\n".join(_field_value(lines[i]) for i in at)
+    if data.lstrip()[:1] != b"{":
+        return frame
+    rewritten = rewrite_json(data)
+    if rewritten == data:
+        return frame
+    out = [b"data: " + part for part in rewritten.split(b"\n")]
+    rest = [line for i, line in enumerate(lines) if i > at[0] and i not in at]
+    return eol.join([*lines[: at[0]], *out, *rest])
+
+
+def _field_value(line: bytes) -> bytes:
+    """A field's value: after the colon and one optional space."""
+    value = line.partition(b":")[2]
+    return value[1:] if value[:1] == b" " else value
