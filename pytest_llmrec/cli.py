@@ -8,6 +8,7 @@ plugin's layout. It refuses to overwrite a file whose content differs.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import sys
 from collections import Counter
 from collections.abc import Sequence
@@ -19,7 +20,7 @@ from pytest_llmrec import media
 from pytest_llmrec.errors import SecretInRecordingError
 from pytest_llmrec.llama_stack.convert import convertible
 from pytest_llmrec.llama_stack.index import ForeignIndex
-from pytest_llmrec.matching import KeyOptions, request_key
+from pytest_llmrec.matching import KeyOptions, public_url, request_key
 from pytest_llmrec.storage import recording
 from pytest_llmrec.storage.scrub import Scrubber
 from pytest_llmrec.storage.store import Store
@@ -43,6 +44,9 @@ def _convert(
             request.method, request.url, media.JSON_TYPE, request.body, KeyOptions(request.scope)
         )
         target = store.path_for(request.scope, key.digest, 1)
+        # The request as sent, not llama-stack's record of it, so the file's content gives its name back.
+        sent = dataclasses.replace(converted.request, method=request.method, url=public_url(request.url))
+        converted = dataclasses.replace(converted, request=sent)
         if not target.exists():
             try:
                 store.write(target, converted, overwrite=False)

@@ -29,6 +29,7 @@ class Candidate:
     method: str
     path_on_wire: str
     body: Any
+    problem: str = ""  # why the file does not answer the request its name says, if it does not
 
 
 def _short(value: Any) -> str:
@@ -112,6 +113,8 @@ def explain_miss(
     for candidate, diff in nearest:
         lines.append(f"    {candidate.path.name}:")
         shown = diff[:DIFF_LINES] or ["(same body: an earlier call already used this recording)"]
+        if candidate.problem:
+            shown = [candidate.problem, *diff[:DIFF_LINES]]
         lines += [f"      {line}" for line in shown]
         if len(diff) > DIFF_LINES:
             lines.append(f"      ... and {len(diff) - DIFF_LINES} more")

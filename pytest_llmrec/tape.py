@@ -33,7 +33,7 @@ from pytest_llmrec.misses import Candidate, explain_miss
 from pytest_llmrec.modes import Mode
 from pytest_llmrec.normalize import normalize_json
 from pytest_llmrec.recorder import Exchange, LLMRecorder
-from pytest_llmrec.storage import codec, payloads, sdk_check, streams
+from pytest_llmrec.storage import codec, key_check, payloads, sdk_check, streams
 from pytest_llmrec.storage.recording import Recording, StoredRequest, request_body_for_storage
 from pytest_llmrec.storage.scrub import Scrubber
 from pytest_llmrec.storage.store import Store, recording_path
@@ -200,14 +200,23 @@ class Tape:
         """Our own recording in the test's directory or a shared one, else a llama-stack one."""
         recording = self.store.read(exchange.path)
         if recording is not None:
-            return exchange.path, recording
+            return self._checked(key, exchange.path, recording)
         for store, folder in self._shared:
             path = recording_path(folder, key.digest, exchange.occurrence)
             recording = store.read(path)
             if recording is not None:
-                return path, recording
+                return self._checked(key, path, recording)
         indexes = [self.foreign[root] for root in self.config.read_dirs]
         return find(indexes, exchange.endpoint, key.canonical["body"], self.config.scope, self.config.ignore)
+
+    def _checked(self, key: RequestKey, path: Path, recording: Recording) -> tuple[Path, Recording]:
+        """The recording found at ``path``, once sure it answers this request: its name may lie."""
+        wrong = key_check.mismatch(
+            path, recording, self.key_options, sent_as_text=isinstance(key.canonical["body"], str)
+        )
+        if wrong is not None:
+            raise wrong
+        return path, recording
 
     def _replaying(self, exchange: Exchange, key: RequestKey, source: Path, recording: Recording) -> Plan:
         mismatches = sdk_check.file_mismatches(source, recording.response, strict=self.config.strict)
@@ -239,6 +248,7 @@ class Tape:
                 rec.request.method,
                 rec.request.endpoint,
                 normalize_json(rec.request.body, self.config.ignore),
+                _problem(key_check.mismatch(path, rec, self.key_options)),
             )
             for path, rec in self.store.scope_recordings(self.config.scope)
         ]
@@ -256,6 +266,9 @@ class Tape:
                 with self._lock:
                     self.recorder.tokens_live += payloads.tokens_used(response.body)
             return
+        if take.status < 200 or 300 <= take.status < 400:
+            self._unrecordable(take)
+            return
         normalize = None if take.rewritten else (lambda value: take.ids.normalize(value, endpoint))
         response = codec.encode_response(take.status, take.headers, body, endpoint, normalize)
         recording = Recording(
@@ -270,6 +283,22 @@ class Tape:
             self._unfinished.discard(plan.exchange)
             self._pending.append((plan.exchange.path, recording))
             self.recorder.recorded.append(plan.exchange)
+
+    def _unrecordable(self, take: Take) -> None:
+        """A 1xx or 3xx answer: the reader refuses such a file, as replay cannot follow it. Not recorded,
+        and its place in the sequence of identical requests goes to the next one."""
+        exchange = take.plan.exchange
+        kind = "an interim response" if take.status < 200 else "a redirect"
+        with self._lock:
+            self._unfinished.discard(exchange)
+            self._calls[take.plan.key.digest] -= 1
+        warnings.warn(
+            RecordingWarning(
+                f"{exchange.method} {exchange.url}: not recorded: the answer was {take.status}, {kind}, "
+                "which a recording cannot replay; let the client follow redirects, or call the final URL"
+            ),
+            stacklevel=2,
+        )
 
     def _failed(self, plan: Plan) -> None:
         with self._lock:
@@ -288,14 +317,17 @@ class Tape:
         with self._lock:  # a response still streaming in another thread is left out, not half-taken
             pending, self._pending = self._pending, []
             unfinished, self._unfinished = sorted(self._unfinished, key=str), set()
+        if self.config.mode.records:
+            self.store.tidy(self._folder)
         if not (passed or self.config.record_on_failure):
             self.recorder.discarded += [path for path, _ in pending]
             return
         overwrite = self.config.mode is Mode.REWRITE
+        key_options = key_check.key_options_document(self.key_options)
         refused: list[SecretInRecordingError] = []
         for path, recording in pending:
             try:
-                written = self.store.write(path, recording, overwrite=overwrite)
+                written = self.store.write(path, recording, overwrite=overwrite, key_options=key_options)
             except SecretInRecordingError as error:
                 refused.append(error)
                 continue
@@ -311,6 +343,10 @@ class Tape:
             )
         if refused:
             raise refused[0]
+
+
+def _problem(error: RecordingFileError | None) -> str:
+    return f"{error.field}: {error.problem}" if error is not None else ""
 
 
 def _model_of(key: RequestKey) -> str | None:

@@ -3,6 +3,11 @@
 Layout: ``<recordings_dir>/<scope as folders>/<request key>.json`` (``<key>.<n>.json``
 for the n-th identical request). A lookup opens one known path; nothing scans
 the directory except ``rewrite``'s clean-up of a scope it re-recorded.
+
+A write goes to a temporary file ``.<name>.<pid>.<random>.tmp`` beside the target. It is
+fsynced, linked (or renamed) into place, and the directory fsynced. So a run killed at any
+moment leaves whole recordings and at most a temporary file, which no reader takes for a
+recording (its name does not end in ``.json``) and the next write into that folder removes.
 """
 
 from __future__ import annotations
@@ -11,14 +16,13 @@ import contextlib
 import hashlib
 import os
 import re
-import tempfile
 from pathlib import Path
 from typing import Any
 
 import orjson
 
 from pytest_llmrec.errors import RecordingFileError
-from pytest_llmrec.storage import recording
+from pytest_llmrec.storage import atomic, key_check, recording
 from pytest_llmrec.storage.recording import Recording
 from pytest_llmrec.storage.scrub import Scrubber
 
@@ -64,12 +68,29 @@ class Store:
         return recording_path(self.scope_dir(scope), key, occurrence)
 
     def read(self, path: Path) -> Recording | None:
-        """The recording at ``path``, None if there is none; a broken file raises RecordingFileError."""
+        """The recording at ``path``, None if there is none; a broken file raises RecordingFileError.
+
+        A directory or a dangling symlink at the path is broken too: it must not pass for a
+        missing file, which record-missing would then try, and fail, to write on every run.
+        """
         try:
             with open(path, "rb") as handle:  # builtin open: a replay's one read, without pathlib's layers
                 data = handle.read()
         except FileNotFoundError:
+            if os.path.islink(path):
+                target = os.readlink(path)
+                raise RecordingFileError(
+                    path,
+                    "<file>",
+                    f"a symlink to {target}, which does not exist; restore it or remove the link",
+                ) from None
             return None
+        except IsADirectoryError:
+            raise RecordingFileError(
+                path, "<file>", "a directory, not a recording file; move it away"
+            ) from None
+        except OSError as error:
+            raise RecordingFileError(path, "<file>", f"cannot be read: {error.strerror}") from None
         return recording.loads(data, path)
 
     def scope_recordings(self, scope: str) -> list[tuple[Path, Recording]]:
@@ -93,37 +114,36 @@ class Store:
             path.unlink()
         return stale
 
-    def write(self, path: Path, rec: Recording, *, overwrite: bool) -> bool:
-        """Write atomically (temporary file, then rename); never leaves a half-written file.
+    def write(
+        self, path: Path, rec: Recording, *, overwrite: bool, key_options: dict[str, Any] | None = None
+    ) -> bool:
+        """Write durably and atomically (see the module's docstring); never leaves a half-written file.
 
         With ``overwrite``, a file that differs only in ``id_normalization_mapping`` is left
         alone, so re-recording the same answers changes no byte. Without ``overwrite`` an
         existing file is kept and False returned, even if another
         process created it a moment ago. Credentials are scrubbed first; a document that still
         looks like it holds a key raises SecretInRecordingError and nothing is written.
+        ``key_options``: the options other than the defaults the file's key was made with.
         """
-        document = self.scrubber.scrub(recording.to_document(rec))
+        document = recording.to_document(rec)
+        if key_options:
+            document[key_check.KEY_OPTIONS_FIELD] = key_options
+        document = self.scrubber.scrub(document)
         self.scrubber.check(document, str(path))
+        self.tidy(path.parent)
         if overwrite and _same_but_real_ids(path, document):
             return True  # only the real ids behind the stable ones changed: the file stays as it is
-        data = recording.dumps(document)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-        tmp = Path(tmp_name)
-        try:
-            os.fchmod(fd, 0o644)  # mkstemp makes 0600; recordings are ordinary project files
-            with os.fdopen(fd, "wb") as handle:
-                handle.write(data)
-            if overwrite:
-                os.replace(tmp, path)
-                return True
-            try:
-                os.link(tmp, path)  # fails if the file exists: no clobbering, even under races
-            except FileExistsError:
-                return False
-            return True
-        finally:
-            tmp.unlink(missing_ok=True)
+        return atomic.write(path, recording.dumps(document), overwrite=overwrite)
+
+    def tidy(self, folder: Path) -> None:
+        """Remove the temporary files a killed run left in ``folder``, once per folder and process."""
+        if folder not in _TIDIED:
+            _TIDIED.add(folder)
+            atomic.remove_stale(folder)
+
+
+_TIDIED: set[Path] = set()  # folders already rid of stale temporary files by this process
 
 
 def _same_but_real_ids(path: Path, document: dict[str, Any]) -> bool:
