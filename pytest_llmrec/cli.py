@@ -3,6 +3,7 @@
 ``llmrec import SRC DEST`` converts a directory of llama-stack recordings into this
 plugin's layout. It refuses to overwrite a file whose content differs.
 ``llmrec scan [PATH...]`` exits 1 if a recording holds something shaped like a key.
+``llmrec check [PATH...] [--fix] [--json]`` exits 1 if a recording is damaged, misnamed or misplaced.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from pathlib import Path
 
 import orjson
 
+from pytest_llmrec import check as checking
 from pytest_llmrec import media
 from pytest_llmrec.errors import SecretInRecordingError
 from pytest_llmrec.llama_stack.convert import convertible
@@ -134,9 +136,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     convert.add_argument("-v", "--verbose", action="store_true", help="list every file")
     check = commands.add_parser("scan", help="exit 1 if a recording holds something shaped like a key")
     check.add_argument("paths", type=Path, nargs="*", default=[Path(".")], help="files or directories")
+    verify = commands.add_parser("check", help=checking.__doc__.split("\n")[0].split(": ", 1)[1])
+    verify.add_argument("paths", type=Path, nargs="*", default=[Path(".")], help="files or directories")
+    verify.add_argument(
+        "--fix", action="store_true", help="rename mismatched files, delete stale temporaries"
+    )
+    verify.add_argument("--json", action="store_true", help="print the report as JSON")
     args = parser.parse_args(argv)
     if args.command == "scan":
         return scan(args.paths)
+    if args.command == "check":
+        return checking.main(args.paths, fix=args.fix, as_json=args.json)
     if not args.source.is_dir():
         parser.error(f"{args.source} is not a directory")
     return import_llama_stack(args.source, args.destination, args.shared_dir, args.verbose)

@@ -23,7 +23,7 @@ from pathlib import Path
 # When this process started writing, roughly: a temporary file older than this, whose writer is
 # gone, was left by a killed run.
 STARTED = time.time()
-TEMP_NAME = re.compile(r"\.(?P<target>.+)\.(?:(?P<pid>[0-9]+)\.)?[A-Za-z0-9_]+\.tmp")
+TEMP_NAME = re.compile(r"\.(?P<target>.+?\.json)\.(?:(?P<pid>[0-9]+)\.)?[A-Za-z0-9_]+\.tmp")
 # What os.link raises where a file system cannot make hard links.
 NO_HARD_LINKS = frozenset(
     {errno.EPERM, errno.EOPNOTSUPP, errno.ENOTSUP, errno.EXDEV, errno.ENOSYS, errno.EMLINK}
@@ -56,7 +56,17 @@ def write(path: Path, data: bytes, *, overwrite: bool) -> bool:
         temporary.unlink(missing_ok=True)
 
 
+def move(source: Path, target: Path) -> bool:
+    """Rename ``source`` to ``target`` unless ``target`` exists (then False, nothing changed)."""
+    if not _place(source, target, overwrite=False):
+        return False
+    source.unlink(missing_ok=True)  # linked: the old name goes; renamed: it went already
+    _fsync_dir(target.parent)
+    return True
+
+
 def _place(temporary: Path, path: Path, overwrite: bool) -> bool:
+    """Give ``temporary`` the name ``path``: linked (the caller removes the old name) or renamed."""
     if overwrite:
         os.replace(temporary, path)
         return True

@@ -7,9 +7,10 @@ import json
 import pytest
 
 from pytest_llmrec.config import RecordingConfig
-from pytest_llmrec.errors import RecordingMissError
+from pytest_llmrec.errors import RecordingFileError, RecordingMissError, RecordingWarning
 from pytest_llmrec.jsonpath import JsonPath
 from pytest_llmrec.modes import Mode
+from pytest_llmrec.storage.store import Store
 from pytest_llmrec.tape import Tape
 
 URL = "https://api.openai.com/v1/chat/completions"
@@ -156,3 +157,105 @@ def test_a_llama_stack_file_answers_when_the_tests_ignore_paths_make_it_match(tm
         tape(tmp_path, Mode.REPLAY).plan("POST", URL, HEADERS, live)
     plan = tape(tmp_path, Mode.REPLAY, ignore=(JsonPath.parse("metadata"),)).plan("POST", URL, HEADERS, live)
     assert plan.replay is not None and json.loads(plan.replay.content) == {"answer": 1}
+
+
+def recorded_file(tmp_path, scope="t.py::test", **config):
+    first = Tape(RecordingConfig(scope, Mode.RECORD_MISSING, tmp_path, **config), scope)
+    record_one(first)
+    first.close(passed=True)
+    return first.recorder.written[0]
+
+
+def edit(path, change) -> None:
+    document = json.loads(path.read_text())
+    change(document)
+    path.write_text(json.dumps(document))
+
+
+def test_replaying_a_file_whose_request_was_edited_fails_naming_it_and_the_fix(tmp_path):
+    path = recorded_file(tmp_path)
+    edit(path, lambda d: d["request"]["body"].update(model="other"))
+
+    with pytest.raises(RecordingFileError) as error:
+        tape(tmp_path, Mode.REPLAY).plan("POST", URL, HEADERS, BODY)
+
+    assert str(error.value).startswith(f"{path}: request: the file's name no longer matches its content: ")
+    assert str(error.value).endswith(
+        f"(hand-edited, or copied from another scope); rename it to its key with "
+        f"`llmrec check --fix {path}`, or delete it and record again"
+    )
+
+
+def test_a_file_of_another_scope_at_this_tests_key_is_refused(tmp_path):
+    theirs = recorded_file(tmp_path / "theirs", scope="t.py::other")
+    mine = tape(tmp_path, Mode.RECORD_MISSING).plan("POST", URL, HEADERS, BODY).exchange.path
+    mine.parent.mkdir(parents=True)
+    mine.write_bytes(theirs.read_bytes())
+
+    with pytest.raises(
+        RecordingFileError, match=r"test_id: recorded for scope 't.py::other', not 't.py::test'"
+    ):
+        tape(tmp_path, Mode.RECORD_MISSING).plan("POST", URL, HEADERS, BODY)
+
+
+@pytest.mark.parametrize(
+    "config",
+    [
+        {"ignore": (JsonPath.parse("messages"),)},
+        {"match_host": True},
+        {"scrub": (JsonPath.parse("model"),)},
+        {"scrub_env_vars": ("LLMREC_TEST_PROMPT_KEY",)},
+    ],
+    ids=["ignore", "match_host", "scrubbed field", "scrubbed variable"],
+)
+def test_files_recorded_with_key_options_or_scrubbed_values_replay(tmp_path, monkeypatch, config):
+    monkeypatch.setenv("LLMREC_TEST_PROMPT_KEY", "m-with-a-long-value")
+    body = b'{"model": "m-with-a-long-value", "messages": []}'
+    first = tape(tmp_path, Mode.RECORD_MISSING, **config)
+    record_one(first, body)
+    first.close(passed=True)
+
+    plan = tape(tmp_path, Mode.REPLAY, **config).plan("POST", URL, HEADERS, body)
+
+    assert plan.replay is not None
+
+
+def test_a_redirect_is_not_recorded_and_gives_its_place_to_the_next_call(tmp_path):
+    recording = tape(tmp_path, Mode.RECORD_MISSING)
+    take = recording.plan("POST", URL, HEADERS, BODY).respond(302, [("location", "https://elsewhere/")])
+    with pytest.warns(RecordingWarning) as warned:
+        take.finish()
+    recording.close(passed=True)
+
+    assert str(warned[0].message) == (
+        f"POST {URL}: not recorded: the answer was 302, a redirect, which a recording cannot replay; "
+        "let the client follow redirects, or call the final URL"
+    )
+    assert recording.recorder.recorded == [] and not list(tmp_path.rglob("*.json"))
+    assert recording.plan("POST", URL, HEADERS, BODY).exchange.occurrence == 1
+
+
+def test_a_miss_beside_a_copied_file_says_what_is_wrong_with_it_not_that_it_was_used(tmp_path):
+    theirs = recorded_file(tmp_path / "theirs", scope="t.py::other")
+    folder = Store(tmp_path).scope_dir("t.py::test")
+    folder.mkdir(parents=True)
+    (folder / theirs.name).write_bytes(theirs.read_bytes())
+
+    with pytest.raises(RecordingMissError) as miss:
+        tape(tmp_path, Mode.REPLAY).plan("POST", URL, HEADERS, BODY)
+
+    assert f"    {theirs.name}:\n      test_id: recorded for scope 't.py::other', not 't.py::test'" in str(
+        miss.value
+    )
+    assert "an earlier call already used this recording" not in str(miss.value)
+
+
+def test_a_dangling_symlink_at_the_path_stops_record_missing_before_it_goes_live(tmp_path):
+    path = tape(tmp_path, Mode.RECORD_MISSING).plan("POST", URL, HEADERS, BODY).exchange.path
+    path.parent.mkdir(parents=True)
+    path.symlink_to(tmp_path / "moved-away.json")
+
+    recording = tape(tmp_path, Mode.RECORD_MISSING)
+    with pytest.raises(RecordingFileError, match=r"a symlink to .*moved-away\.json, which does not exist"):
+        recording.plan("POST", URL, HEADERS, BODY)
+    assert recording.recorder.sent == []

@@ -1,8 +1,14 @@
 import dataclasses
+import json
 import os
+import subprocess
+import sys
 from pathlib import Path
 
-from pytest_llmrec.storage import codec
+import pytest
+
+from pytest_llmrec.errors import RecordingFileError
+from pytest_llmrec.storage import atomic, codec
 from pytest_llmrec.storage.recording import Recording, StoredRequest
 from pytest_llmrec.storage.store import Store, scope_folder
 
@@ -73,3 +79,49 @@ def test_rewrite_keeps_a_file_whose_only_change_is_the_real_ids_behind_stable_on
     assert store.read(path) == dataclasses.replace(
         rec("changed"), id_normalization_mapping={"rec-1": "resp_new"}
     )
+
+
+def test_a_directory_or_a_dangling_symlink_at_a_recordings_path_is_an_error_naming_it(tmp_path):
+    store = Store(tmp_path)
+    folder = tmp_path / "s"
+    (folder / "dir.json").mkdir(parents=True)
+    (folder / "link.json").symlink_to(folder / "gone.json")
+
+    with pytest.raises(RecordingFileError) as directory:
+        store.read(folder / "dir.json")
+    with pytest.raises(RecordingFileError) as link:
+        store.read(folder / "link.json")
+
+    assert (
+        str(directory.value)
+        == f"{folder / 'dir.json'}: <file>: a directory, not a recording file; move it away"
+    )
+    assert str(link.value) == (
+        f"{folder / 'link.json'}: <file>: a symlink to {folder / 'gone.json'}, which does not exist; "
+        "restore it or remove the link"
+    )
+    assert store.scope_recordings("s") == []  # the miss message's listing skips them
+
+
+def test_key_options_other_than_the_defaults_are_kept_in_the_file(tmp_path):
+    store = Store(tmp_path)
+    store.write(tmp_path / "s" / "plain.json", rec("a"), overwrite=False)
+    store.write(tmp_path / "s" / "kept.json", rec("a"), overwrite=False, key_options={"ignore": ["metadata"]})
+    assert "key_options" not in json.loads((tmp_path / "s" / "plain.json").read_text())
+    assert json.loads((tmp_path / "s" / "kept.json").read_text())["key_options"] == {"ignore": ["metadata"]}
+    assert store.read(tmp_path / "s" / "kept.json") == rec("a")
+
+
+def test_the_first_write_into_a_folder_removes_what_a_killed_run_left_there(tmp_path):
+    child = subprocess.Popen([sys.executable, "-c", "pass"])
+    child.wait()
+    folder = tmp_path / "s"
+    folder.mkdir()
+    stale = folder / f".k.json.{child.pid}.abcd_123.tmp"
+    stale.write_bytes(b'{"cut sho')
+    os.utime(stale, (atomic.STARTED - 60, atomic.STARTED - 60))
+    assert Store(tmp_path).read(folder / "k.json") is None  # a temporary file is never a recording
+
+    Store(tmp_path).write(folder / "k.json", rec("whole"), overwrite=False)
+
+    assert os.listdir(folder) == ["k.json"]
