@@ -180,7 +180,7 @@ def _check_key(
     try:
         options = _options(path, document, scope)
         variants = [options]
-        if key_check.KEY_OPTIONS_FIELD not in document:  # written before files kept their options
+        if key_check.KEY_OPTIONS_FIELD not in document:  # match_host, recorded before files said so
             variants.append(KeyOptions(scope, match_host=True))
         keys = [key_check.stored_key(path, found.request, variant) for variant in variants]
     except RecordingFileError as error:
@@ -197,15 +197,8 @@ def _check_key(
     problem = (
         f"the file's name no longer matches its content (hand-edited, or copied): its key is {target.name}"
     )
-    if key_check.KEY_OPTIONS_FIELD not in document:
-        problem += (
-            "; or its test uses ignore=, which files recorded before pytest-llmrec kept key options "
-            "do not say: record it again to be sure"
-        )
     if not fix:
         report.findings.append(Finding(path, "mismatched", "request", problem))
-    elif key_check.KEY_OPTIONS_FIELD not in document:
-        report.findings.append(Finding(path, "mismatched", "request", problem + "; not renamed"))
     elif atomic.move(path, target):
         report.findings.append(Finding(path, "mismatched", "request", problem, f"renamed to {target.name}"))
     else:
