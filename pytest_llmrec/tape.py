@@ -211,9 +211,7 @@ class Tape:
 
     def _checked(self, key: RequestKey, path: Path, recording: Recording) -> tuple[Path, Recording]:
         """The recording found at ``path``, once sure it answers this request: its name may lie."""
-        wrong = key_check.mismatch(
-            path, recording, self.key_options, sent_as_text=isinstance(key.canonical["body"], str)
-        )
+        wrong = key_check.refusal(path, recording, key, self.key_options)
         if wrong is not None:
             raise wrong
         return path, recording

@@ -22,7 +22,8 @@ from typing import Any
 from pytest_llmrec import media
 from pytest_llmrec.errors import ConfigError, RecordingFileError
 from pytest_llmrec.jsonpath import JsonPath
-from pytest_llmrec.matching import KeyOptions, canonical_json, request_key
+from pytest_llmrec.matching import KeyOptions, RequestKey, canonical_json, request_key, split_url
+from pytest_llmrec.normalize import normalize_json
 from pytest_llmrec.storage import payloads
 from pytest_llmrec.storage.recording import Recording, StoredRequest
 
@@ -119,3 +120,28 @@ def mismatch(
         f"the file's name no longer matches its content: the request it holds has key {actual[:12]}..., "
         f"its name says {named[0][:12]}... (hand-edited, or copied from another scope); {fix}",
     )
+
+
+def refusal(
+    path: Path, recording: Recording, key: RequestKey, options: KeyOptions
+) -> RecordingFileError | None:
+    """``mismatch`` for a file found by ``key``, the live request's: cheap when the file answers it.
+
+    The stored request, normalised as the key normalises a body, is compared with the live
+    request's canonical form; only when they differ is the key computed again to tell why.
+    """
+    request = recording.request
+    if recording.scope in (None, options.scope) and payloads.type_of(request.body) != payloads.BYTES:
+        host, path_on_wire, query = split_url(request.url)
+        canonical: dict[str, Any] = {
+            "method": request.method.upper(),
+            "path": path_on_wire,
+            "query": sorted(query),
+            "body": normalize_json(request.body, options.ignore),
+            "scope": options.scope,
+        }
+        if options.match_host:
+            canonical["host"] = host.lower()
+        if canonical == key.canonical:
+            return None
+    return mismatch(path, recording, options, sent_as_text=isinstance(key.canonical["body"], str))
