@@ -3,7 +3,8 @@
 ``llmrec import SRC DEST`` converts a directory of llama-stack recordings into this
 plugin's layout. It refuses to overwrite a file whose content differs.
 ``llmrec scan [PATH...]`` exits 1 if a recording holds something shaped like a key.
-``llmrec check [PATH...] [--fix] [--json]`` exits 1 if a recording is damaged, misnamed or misplaced.
+``llmrec check [PATH...] [--fix] [--json]`` exits 1 if a recording is damaged, misnamed or
+misplaced, or a killed run left a temporary file; ``--fix`` renames misnamed files to their key.
 """
 
 from __future__ import annotations
@@ -136,7 +137,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     convert.add_argument("-v", "--verbose", action="store_true", help="list every file")
     check = commands.add_parser("scan", help="exit 1 if a recording holds something shaped like a key")
     check.add_argument("paths", type=Path, nargs="*", default=[Path(".")], help="files or directories")
-    verify = commands.add_parser("check", help=checking.__doc__.split("\n")[0].split(": ", 1)[1])
+    verify = commands.add_parser(
+        "check", help="exit 1 if a recording is damaged, misnamed or misplaced, or a write was cut short"
+    )
     verify.add_argument("paths", type=Path, nargs="*", default=[Path(".")], help="files or directories")
     verify.add_argument(
         "--fix", action="store_true", help="rename mismatched files, delete stale temporaries"

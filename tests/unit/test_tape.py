@@ -259,3 +259,12 @@ def test_a_dangling_symlink_at_the_path_stops_record_missing_before_it_goes_live
     with pytest.raises(RecordingFileError, match=r"a symlink to .*moved-away\.json, which does not exist"):
         recording.plan("POST", URL, HEADERS, BODY)
     assert recording.recorder.sent == []
+
+
+def test_a_file_in_a_shared_directory_is_checked_too(tmp_path):
+    shared = recorded_file(tmp_path / "shared")
+    edit(shared, lambda d: d["request"].update(method="GET"))
+    replaying = tape(tmp_path / "own", Mode.REPLAY, shared_dirs=(tmp_path / "shared",))
+
+    with pytest.raises(RecordingFileError, match=f"^{shared}: request: the file's name no longer matches"):
+        replaying.plan("POST", URL, HEADERS, BODY)

@@ -102,3 +102,21 @@ def test_damaged_key_options_or_binary_body_name_the_field(tmp_path):
         key_check.key_options_from({"key_options": {"match_host": "yes"}}, "s", tmp_path)
     with pytest.raises(RecordingFileError, match=r"key_options\.ignore: .*JSON path"):
         key_check.key_options_from({"key_options": {"ignore": ["a..b"]}}, "s", tmp_path)
+
+
+@pytest.mark.parametrize("options", OPTIONS.values(), ids=OPTIONS.keys())
+@pytest.mark.parametrize(("content_type", "body"), BODIES.values(), ids=BODIES.keys())
+def test_the_tape_replays_each_recorded_file_after_checking_it(tmp_path, content_type, body, options):
+    recorded(tmp_path, content_type, body, **options)
+    tape = Tape(RecordingConfig("t.py::test", Mode.REPLAY, tmp_path, **options), "t.py::test")
+
+    plan = tape.plan("POST", URL, {"content-type": content_type} if content_type else {}, body)
+
+    assert plan.replay is not None and json.loads(plan.replay.content) == {"ok": True}
+
+
+def test_a_json_body_sent_as_text_replays_though_its_file_cannot_tell(tmp_path):
+    body = b'{"a": 1}'
+    recorded(tmp_path, "text/plain", body)
+    tape = Tape(RecordingConfig("t.py::test", Mode.REPLAY, tmp_path), "t.py::test")
+    assert tape.plan("POST", URL, {"content-type": "text/plain"}, body).replay is not None
