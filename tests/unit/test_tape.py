@@ -268,3 +268,13 @@ def test_a_file_in_a_shared_directory_is_checked_too(tmp_path):
 
     with pytest.raises(RecordingFileError, match=f"^{shared}: request: the file's name no longer matches"):
         replaying.plan("POST", URL, HEADERS, BODY)
+
+
+def test_tests_sharing_a_named_scope_replay_each_others_files(tmp_path):
+    first = Tape(RecordingConfig("shared", Mode.RECORD_MISSING, tmp_path), "t.py::test_a")
+    record_one(first)
+    first.close(passed=True)
+
+    other = Tape(RecordingConfig("shared", Mode.REPLAY, tmp_path), "t.py::test_b")
+
+    assert other.plan("POST", URL, HEADERS, BODY).replay is not None
