@@ -2,6 +2,7 @@
 
 import errno
 import os
+import shutil
 import subprocess
 import sys
 
@@ -86,3 +87,37 @@ def test_only_temporary_files_whose_writer_is_gone_are_stale(tmp_path):
     assert atomic.remove_stale(tmp_path) == sorted([killed, older_format])
     assert sorted(os.listdir(tmp_path)) == sorted(["k.json", running.name, mine.name, fresh.name])
     assert atomic.temporaries(tmp_path / "missing") == []
+
+
+WRITE_TWICE = """
+import sys
+from pathlib import Path
+from pytest_llmrec.storage import atomic
+target = Path(sys.argv[1]) / "new" / "k.json"
+atomic.write(target, b"{}", overwrite=False)
+atomic.write(target, b"[]", overwrite=True)
+"""
+
+
+@pytest.mark.skipif(shutil.which("strace") is None, reason="needs strace to watch the system calls")
+def test_the_file_is_fsynced_before_it_takes_its_name_and_the_folders_after(tmp_path):
+    trace = tmp_path / "trace"
+    syscalls = "fsync,link,linkat,rename,renameat,renameat2,unlink,unlinkat"
+    command = [
+        "strace",
+        "-qq",
+        "-e",
+        f"trace={syscalls}",
+        "-o",
+        str(trace),
+        sys.executable,
+        "-c",
+        WRITE_TWICE,
+    ]
+    if subprocess.run([*command, str(tmp_path)], check=False).returncode != 0:
+        pytest.skip("strace cannot trace here (ptrace not permitted)")
+
+    calls = [line.split("(")[0] for line in trace.read_text().splitlines() if "ENOENT" not in line]
+
+    new_file = ["fsync", "link", "unlink", "fsync", "fsync"]  # the file; the name; folder and its parent
+    assert calls == [*new_file, "fsync", "rename", "fsync"]
