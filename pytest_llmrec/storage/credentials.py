@@ -255,3 +255,14 @@ def fields_in(value: Any, fields: frozenset[str]) -> Iterator[tuple[str, str]]:
 
 def worth_replacing(value: str) -> bool:
     return len(value) >= MIN_SECRET_LENGTH
+
+
+def written_forms(value: str) -> list[str]:
+    """The value as it is, and as JSON and URLs write it (an echoed body or query holds those)."""
+    forms = [
+        value,
+        orjson.dumps(value).decode()[1:-1],
+        urllib.parse.quote(value, safe=""),
+        urllib.parse.quote_plus(value),
+    ]
+    return list(dict.fromkeys(forms))

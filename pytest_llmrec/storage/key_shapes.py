@@ -173,3 +173,7 @@ def find(text: str) -> Hit | None:
 def base64_runs(text: str) -> Iterator[str]:
     """Stretches of ``text`` long enough to hide a key if they are base64."""
     return (match.group() for match in _B64_RUN.finditer(text))
+
+
+def base64_run_spans(text: str) -> Iterator[re.Match[str]]:
+    return _B64_RUN.finditer(text)

@@ -25,6 +25,7 @@ from pytest_llmrec.storage.credentials import CREDENTIAL_ENV_VARS, Credential, N
 __all__ = ["CREDENTIAL_ENV_VARS", "SCRUBBED", "Scrubber", "scrub_message"]
 
 SCRUBBED = "<scrubbed>"
+BASE64_DEPTH = 3  # base64 in base64 in a binary body: an echo of an echo
 Secrets = list[tuple[str, str]]  # (value, label), longest value first
 
 
@@ -62,7 +63,8 @@ class Scrubber:
             learned = [Credential(label, value) for value, label in self._learned.items()]
         for credential in [*credentials.from_environment(environ, self.env_vars), *learned]:
             if credentials.worth_replacing(credential.value):
-                known.setdefault(credential.value, credential.label)
+                for form in credentials.written_forms(credential.value):
+                    known.setdefault(form, credential.label)
         return sorted(known.items(), key=lambda pair: -len(pair[0]))
 
     def scrub_body(self, body: Any, part: str) -> Any:
@@ -167,9 +169,13 @@ def _replace(value: Any, secrets: Secrets) -> Any:
     return value
 
 
-def _replace_string(text: str, secrets: Secrets) -> str:
+def _replace_string(text: str, secrets: Secrets, depth: int = 0) -> str:
+    """``text`` with each secret replaced, in it and in its base64 runs (three levels: a base64 binary
+    body may hold base64 itself)."""
     for secret, label in secrets:
         text = text.replace(secret, label)
+    if depth >= BASE64_DEPTH:
+        return text
     for run in set(key_shapes.base64_runs(text)):
         decoded = key_shapes.decode_base64(run)
         if decoded is None:
@@ -177,6 +183,7 @@ def _replace_string(text: str, secrets: Secrets) -> str:
         cleaned = decoded
         for secret, label in secrets:
             cleaned = cleaned.replace(secret.encode(), label.encode())
+        cleaned = _replace_string(cleaned.decode("latin-1"), secrets, depth + 1).encode("latin-1")
         if cleaned != decoded:
             text = text.replace(run, _encode_like(run, cleaned))
     return text
@@ -217,8 +224,8 @@ def joined_stream_text(events: list[Any]) -> Iterator[tuple[str, str]]:
 
 
 def _replace_across(events: list[Any], secrets: Secrets) -> None:
-    """Replace, in place, credentials split across the events of a stream: the first piece takes the
-    label, the following pieces lose their part of the credential."""
+    """Replace, in place, credentials split across the events of a stream, plain or in base64: the
+    first piece takes the replacement, the following pieces lose their part of the credential."""
     for places in _stream_fields(events).values():
         if len(places) < 2:
             continue
@@ -230,6 +237,10 @@ def _replace_across(events: list[Any], secrets: Secrets) -> None:
                 pieces = _cut(pieces, start, start + len(secret), label)
                 joined = "".join(pieces)
                 start = joined.find(secret)
+        for run in reversed(list(key_shapes.base64_run_spans(joined))):
+            cleaned = _replace_string(run.group(), secrets)
+            if cleaned != run.group():
+                pieces = _cut(pieces, run.start(), run.end(), cleaned)
         for (container, key), piece in zip(places, pieces, strict=True):
             container[key] = piece
 
