@@ -190,10 +190,10 @@ def _replace_string(text: str, secrets: Secrets, depth: int = 0) -> str:
 
 
 def _encode_like(run: str, data: bytes) -> str:
-    """``data`` in base64 of the run's alphabet and padding."""
+    """``data`` in base64 of the run's alphabet and padding (a stored binary body must stay decodable)."""
     urlsafe = "-" in run or "_" in run
     encoded = (base64.urlsafe_b64encode(data) if urlsafe else base64.b64encode(data)).decode("ascii")
-    return encoded if run.endswith("=") else encoded.rstrip("=")
+    return encoded if len(run) % 4 == 0 else encoded.rstrip("=")  # padded, unless the run was not
 
 
 def _leaves(value: Any, path: str) -> Iterator[tuple[str, Any, Any]]:
