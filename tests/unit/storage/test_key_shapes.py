@@ -62,7 +62,7 @@ def test_every_vendor_has_a_sample():
         "task-abcdefghijklmnopqrstuvwxyz0123",  # "sk-" inside a word
         "rec-0123456789ab-2",
         hashlib.sha256(b"x").hexdigest(),
-        str(uuid.uuid4()),
+        str(uuid.UUID(int=0x1234_5678_9ABC_DEF0_1234_5678_9ABC_DEF0)),
         base64.b64encode(bytes(range(256))).decode(),
         "chatcmpl-AbCdEfGhIjKlMnOpQrStUvWxYz012345",
         "The Latin name of the Sun is Sol.",
