@@ -177,7 +177,8 @@ class Tape:
             self._calls[key.digest] += 1
             occurrence = self._calls[key.digest]
         path = recording_path(self._folder, key.digest, occurrence)
-        exchange = Exchange(method.upper(), url, key.digest, path, occurrence)
+        shown = public_url(url, self.config.scrub_query_params)  # the log and messages show no credential
+        exchange = Exchange(method.upper(), shown, key.digest, path, occurrence)
         mode = self.config.mode
         fresh_enough = not mode.goes_live_on_hit or (mode is Mode.REWRITE and exchange.path in self.refreshed)
         found = self._find(key, exchange) if fresh_enough else None
@@ -189,7 +190,7 @@ class Tape:
         if mode.records:
             request = StoredRequest(
                 method=exchange.method,
-                url=public_url(url, self.config.scrub_query_params),
+                url=shown,
                 body=request_body_for_storage(body, content_type),
                 endpoint=exchange.endpoint,
                 model=_model_of(key),
