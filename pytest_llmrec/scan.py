@@ -23,7 +23,10 @@ import yaml
 from pytest_llmrec.storage import key_shapes
 from pytest_llmrec.storage.scrub import hits, stream_hits
 
-SKIPPED_DIRS = frozenset({".git", ".hg", ".svn", ".venv", "venv", "node_modules", "__pycache__", ".tox"})
+SKIPPED_DIRS = frozenset(
+    {".git", ".hg", ".svn", ".venv", "venv", "node_modules", "__pycache__", ".tox"}
+    | {".pytest_cache", ".mypy_cache", ".ruff_cache"}
+)
 YAML_SUFFIXES = (".yaml", ".yml")
 _SECRET = re.compile(r"(?i)secret")  # a field name that makes a 40-character value an AWS secret key
 
@@ -41,7 +44,8 @@ class Finding:
 
 
 def files_under(paths: list[Path]) -> Iterator[Path]:
-    """Every regular file under the paths, in a stable order, outside version control and virtualenvs."""
+    """Every regular file under the paths, in a stable order, outside version control, virtualenvs and
+    tool caches."""
     for path in paths:
         if not path.is_dir():
             yield path

@@ -9,6 +9,7 @@ import uuid
 
 import pytest
 
+from pytest_llmrec.plugin import PLACEHOLDER_KEY
 from pytest_llmrec.storage.key_shapes import SHAPES, Hit, find, find_in_bytes, mask
 
 A = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFGHIJ"
@@ -78,3 +79,7 @@ def test_mask_names_the_vendor_in_place_of_the_key():
     assert (
         mask(f"key {SAMPLES[1][0]} and {SAMPLES[20][0]}.") == "key <an OpenAI key> and <a Stripe secret key>."
     )
+
+
+def test_the_plugins_own_replay_placeholder_is_not_a_key():
+    assert find(f"key={PLACEHOLDER_KEY}") is None and mask(PLACEHOLDER_KEY) == PLACEHOLDER_KEY

