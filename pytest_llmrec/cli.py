@@ -2,7 +2,8 @@
 
 ``llmrec import SRC DEST`` converts a directory of llama-stack recordings into this
 plugin's layout. It refuses to overwrite a file whose content differs.
-``llmrec scan [PATH...]`` exits 1 if a recording holds something shaped like a key.
+``llmrec scan [PATH...]`` reads every file under the paths and exits 1 if one holds something
+shaped like a key.
 ``llmrec check [PATH...] [--fix] [--json]`` exits 1 if a recording is damaged, misnamed or
 misplaced, or a killed run left a temporary file; ``--fix`` renames misnamed files to their key.
 """
@@ -16,16 +17,14 @@ from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
 
-import orjson
-
 from pytest_llmrec import check as checking
 from pytest_llmrec import media
 from pytest_llmrec.errors import SecretInRecordingError
 from pytest_llmrec.llama_stack.convert import convertible
 from pytest_llmrec.llama_stack.index import ForeignIndex
 from pytest_llmrec.matching import KeyOptions, public_url, request_key
+from pytest_llmrec.scan import scan
 from pytest_llmrec.storage import recording
-from pytest_llmrec.storage.scrub import Scrubber
 from pytest_llmrec.storage.store import Store
 
 
@@ -99,27 +98,6 @@ def _report(
         print(f"  CONFLICT:   {path} exists with different content; not overwritten", file=sys.stderr)
 
 
-def scan(paths: list[Path]) -> int:
-    """Check recordings for secrets: 1 if any holds something shaped like a key (for pre-commit and CI)."""
-    scrubber = Scrubber()
-    files = [p for path in paths for p in (sorted(path.rglob("*.json")) if path.is_dir() else [path])]
-    leaks = 0
-    for path in files:
-        try:
-            document = orjson.loads(path.read_bytes())
-        except (OSError, orjson.JSONDecodeError) as error:
-            print(f"{path}: cannot read: {error}", file=sys.stderr)
-            leaks += 1
-            continue
-        try:
-            scrubber.check(document, str(path))
-        except SecretInRecordingError as error:
-            print(str(error).replace(": not written:", ":"), file=sys.stderr)
-            leaks += 1
-    print(f"llmrec scan: {len(files)} file(s), {leaks} with a secret or unreadable")
-    return 1 if leaks else 0
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="llmrec", description=__doc__.split("\n\n")[0])
     commands = parser.add_subparsers(dest="command", required=True)
@@ -135,7 +113,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         "common/recordings); repeatable",
     )
     convert.add_argument("-v", "--verbose", action="store_true", help="list every file")
-    check = commands.add_parser("scan", help="exit 1 if a recording holds something shaped like a key")
+    check = commands.add_parser(
+        "scan", help="exit 1 if any file under the paths (JSON, JSONL, YAML, text) holds something key-shaped"
+    )
     check.add_argument("paths", type=Path, nargs="*", default=[Path(".")], help="files or directories")
     verify = commands.add_parser(
         "check", help="exit 1 if a recording is damaged, misnamed or misplaced, or a write was cut short"

@@ -21,24 +21,7 @@ import orjson
 from pytest_llmrec import media
 from pytest_llmrec.jsonpath import JsonPath
 from pytest_llmrec.normalize import normalize_body
-
-# Query parameters that carry credentials never take part in the key (nor reach disk).
-CREDENTIAL_QUERY_PARAMS = frozenset(
-    {
-        "key",
-        "api-key",
-        "api_key",
-        "apikey",
-        "access_token",
-        "token",
-        "sig",
-        "signature",
-        # AWS SigV4 presigned URLs
-        "x-amz-signature",
-        "x-amz-credential",
-        "x-amz-security-token",
-    }
-)
+from pytest_llmrec.storage.credentials import is_credential_query_param
 
 
 @dataclass(frozen=True)
@@ -48,6 +31,7 @@ class KeyOptions:
     scope: str
     ignore: tuple[JsonPath, ...] = ()
     match_host: bool = False
+    credential_params: tuple[str, ...] = ()  # more query parameters left out (ini llm_scrub_query_params)
 
 
 @dataclass(frozen=True)
@@ -62,21 +46,24 @@ class RequestKey:
         return self.digest[:12]
 
 
-def split_url(url: str) -> tuple[str, str, list[tuple[str, str]]]:
-    """Host, path and query pairs, the query without credentials."""
+def split_url(url: str, credential_params: tuple[str, ...] = ()) -> tuple[str, str, list[tuple[str, str]]]:
+    """Host, path and query pairs; the query without credentials (default names and ``credential_params``).
+
+    Credentials never take part in the key, so a recording replays whatever key the test holds.
+    """
     parts = urllib.parse.urlsplit(url)
     query = [
         (k, v)
         for k, v in urllib.parse.parse_qsl(parts.query, keep_blank_values=True)
-        if k.lower() not in CREDENTIAL_QUERY_PARAMS
+        if not is_credential_query_param(k, credential_params)
     ]
-    return parts.netloc, parts.path or "/", query
+    return parts.netloc.rpartition("@")[2], parts.path or "/", query
 
 
-def public_url(url: str) -> str:
+def public_url(url: str, credential_params: tuple[str, ...] = ()) -> str:
     """The URL as a recording shows it: no user:password, no credential query parameters."""
     parts = urllib.parse.urlsplit(url)
-    _, _, query = split_url(url)
+    _, _, query = split_url(url, credential_params)
     netloc = parts.netloc.rpartition("@")[2]
     return urllib.parse.urlunsplit(parts._replace(netloc=netloc, query=urllib.parse.urlencode(query)))
 
@@ -84,7 +71,7 @@ def public_url(url: str) -> str:
 def canonical_request(
     method: str, url: str, content_type: str | None, body: bytes | None, options: KeyOptions
 ) -> dict[str, Any]:
-    host, path, query = split_url(url)
+    host, path, query = split_url(url, options.credential_params)
     canonical: dict[str, Any] = {
         "method": method.upper(),
         "path": path,

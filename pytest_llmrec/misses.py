@@ -2,10 +2,12 @@
 
 The nearest recordings of the scope are shown with a field-level diff of their request
 bodies (recorded -> live), so a changed prompt or temperature is visible at a glance.
+Credentials are scrubbed from it as from a recording: the message ends up in CI logs.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import shlex
 from dataclasses import dataclass
 from pathlib import Path
@@ -13,6 +15,7 @@ from typing import Any
 
 from pytest_llmrec.matching import RequestKey
 from pytest_llmrec.recorder import LLMRecorder
+from pytest_llmrec.storage.scrub import Scrubber
 
 BODY_PREVIEW = 600
 VALUE_PREVIEW = 60
@@ -86,8 +89,32 @@ def explain_miss(
     occurrence: int,
     recorded: int,
     candidates: list[Candidate],
+    scrubber: Scrubber | None = None,
 ) -> str:
-    canonical: dict[str, Any] = key.canonical
+    """The miss message. It lands in CI logs, so ``scrubber`` (default: environment credentials and
+    key shapes) takes out what the request carried, as it does for recordings."""
+    scrubber = scrubber or Scrubber()
+    message = _message(recorder, nodeid, key, occurrence, recorded, _scrubbed(candidates, scrubber), scrubber)
+    return scrubber.scrub_text(message)
+
+
+def _scrubbed(candidates: list[Candidate], scrubber: Scrubber) -> list[Candidate]:
+    return [dataclasses.replace(c, body=scrubber.scrub_body(c.body, "request")) for c in candidates]
+
+
+def _message(
+    recorder: LLMRecorder,
+    nodeid: str,
+    key: RequestKey,
+    occurrence: int,
+    recorded: int,
+    candidates: list[Candidate],
+    scrubber: Scrubber,
+) -> str:
+    canonical: dict[str, Any] = {
+        **key.canonical,
+        "body": scrubber.scrub_body(key.canonical.get("body"), "request"),
+    }
     body = canonical.get("body")
     model = body.get("model") if isinstance(body, dict) else None
     body_text = repr(body)

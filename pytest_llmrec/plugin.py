@@ -30,6 +30,7 @@ from pytest_llmrec.modes import Mode
 from pytest_llmrec.options import CLI_OPTIONS, INI_OPTIONS, Options, read_options
 from pytest_llmrec.recorder import LLMRecorder
 from pytest_llmrec.session import SessionState
+from pytest_llmrec.storage.scrub import scrub_message
 from pytest_llmrec.summary import summary_lines
 from pytest_llmrec.tape import Tape
 from pytest_llmrec.unused import narrowing
@@ -131,14 +132,14 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
 
 
 def _short_failure(item: pytest.Item, excinfo: pytest.ExceptionInfo[BaseException]) -> str:
-    """Our own message and the line of the test that made the request, without SDK and plugin frames."""
-    lines = [f"{type(excinfo.value).__name__}: {excinfo.value}"]
+    """Our own message and the line of the test that made the request, without SDK and plugin frames.
+    Credentials are masked: the report lands in CI logs."""
+    lines = [f"{type(excinfo.value).__name__}: {scrub_message(str(excinfo.value))}"]
     in_test = [entry for entry in excinfo.traceback if entry.path == item.path]
     if in_test:
         entry = in_test[-1]
-        lines.append(
-            f"  made at:         {item.path.name}:{entry.lineno + 1}: {str(entry.statement).strip()}"
-        )
+        statement = scrub_message(str(entry.statement).strip())
+        lines.append(f"  made at:         {item.path.name}:{entry.lineno + 1}: {statement}")
     return "\n".join(lines)
 
 

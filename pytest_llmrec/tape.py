@@ -34,6 +34,7 @@ from pytest_llmrec.modes import Mode
 from pytest_llmrec.normalize import normalize_json
 from pytest_llmrec.recorder import Exchange, LLMRecorder
 from pytest_llmrec.storage import codec, key_check, payloads, sdk_check, streams
+from pytest_llmrec.storage.credentials import Names
 from pytest_llmrec.storage.recording import Recording, StoredRequest, request_body_for_storage
 from pytest_llmrec.storage.scrub import Scrubber
 from pytest_llmrec.storage.store import Store, recording_path
@@ -150,11 +151,14 @@ class Tape:
         self.nodeid = nodeid
         self.refreshed = refreshed if refreshed is not None else set()
         self.foreign = foreign if foreign is not None else ForeignIndexes()
-        self.store = Store(config.recordings_dir, Scrubber(config.scrub_env_vars, config.scrub))
+        names = Names.extended(config.scrub_headers, config.scrub_query_params, config.scrub_fields)
+        self.store = Store(config.recordings_dir, Scrubber(config.scrub_env_vars, config.scrub, names))
         # The scope's folder in each directory, computed once per test rather than per request.
         self._folder = self.store.scope_dir(config.scope)
         self._shared = [(store, store.scope_dir(config.scope)) for store in map(Store, config.shared_dirs)]
-        self.key_options = KeyOptions(scope=config.scope, ignore=config.ignore, match_host=config.match_host)
+        self.key_options = KeyOptions(
+            config.scope, config.ignore, config.match_host, credential_params=config.scrub_query_params
+        )
         self.recorder = LLMRecorder(config)
         self.ids = IdMap()
         self._calls: Counter[str] = Counter()
@@ -167,12 +171,14 @@ class Tape:
     def plan(self, method: str, url: str, headers: media.Headers, body: bytes | None) -> Plan:
         """Replay, record or pass through; raises RecordingMissError when replay has nothing."""
         content_type = media.header(headers, "content-type")
+        self.store.scrubber.learn(url, headers, body, content_type)  # before a miss message can show them
         key = request_key(method, url, content_type, body, self.key_options)
         with self._lock:
             self._calls[key.digest] += 1
             occurrence = self._calls[key.digest]
         path = recording_path(self._folder, key.digest, occurrence)
-        exchange = Exchange(method.upper(), url, key.digest, path, occurrence)
+        shown = public_url(url, self.config.scrub_query_params)  # the log and messages show no credential
+        exchange = Exchange(method.upper(), shown, key.digest, path, occurrence)
         mode = self.config.mode
         fresh_enough = not mode.goes_live_on_hit or (mode is Mode.REWRITE and exchange.path in self.refreshed)
         found = self._find(key, exchange) if fresh_enough else None
@@ -184,7 +190,7 @@ class Tape:
         if mode.records:
             request = StoredRequest(
                 method=exchange.method,
-                url=public_url(url),
+                url=shown,
                 body=request_body_for_storage(body, content_type),
                 endpoint=exchange.endpoint,
                 model=_model_of(key),
@@ -251,7 +257,9 @@ class Tape:
             for path, rec in self.store.scope_recordings(self.config.scope)
         ]
         raise RecordingMissError(
-            explain_miss(self.recorder, self.nodeid, key, occurrence, earlier, candidates)
+            explain_miss(
+                self.recorder, self.nodeid, key, occurrence, earlier, candidates, self.store.scrubber
+            )
         )
 
     def _taken(self, take: Take, body: bytes) -> None:

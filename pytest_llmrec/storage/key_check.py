@@ -30,7 +30,7 @@ from pytest_llmrec.storage.recording import Recording, StoredRequest
 # The top-level field that keeps key options other than the defaults, so ``llmrec check`` keys
 # the file as the test did: {"ignore": ["metadata"], "match_host": true}.
 KEY_OPTIONS_FIELD = "key_options"
-_PLACEHOLDER = re.compile(r"<scrubbed>|<[A-Z][A-Z0-9_]*>")
+_PLACEHOLDER = re.compile(r"<scrubbed>|<[A-Z][A-Z0-9_]*>|<(?:header|query|field|url) [^<>\s]+>")
 _NAME = re.compile(r"([0-9a-f]{64})(?:\.([1-9][0-9]*))?\.json")
 
 

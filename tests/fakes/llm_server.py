@@ -40,6 +40,11 @@ ERROR_CODES = {
     500: "server_error",
 }
 FLAKY_RETRY_AFTER = 1  # seconds the flaky-429 model asks a client to wait
+# The model whose answer echoes the request (headers, path with query, body, and all that in base64),
+# as a misbehaving server or proxy might: credentials the client sent come back in the response.
+ECHO_MODEL = "echo-request"
+ECHO_PIECE = 7  # an echoed stream's delta size: short enough to split any credential across events
+ECHO_EVENTS_PER_CHUNK = 100
 T = TypeVar("T")
 
 
@@ -164,6 +169,7 @@ class OpenAIHandler(LoopbackHandler):
         if not found:
             return self.error(404, f"Invalid URL ({request.method} {path})")
         route, match = found[0]
+        self.seen = request  # what the echo model and the binary echo send back
         params = self._params(request, route.form)
         if params is not None and not self._simulated_failure(params):
             route.call(self, {**params, **match.groupdict()})
@@ -241,7 +247,43 @@ class OpenAIHandler(LoopbackHandler):
             return ToolCall(self.owner.issue_call_id(tool), tool, compact({"query": prompt}).decode())
         return prompt if _wants_json(params) else _answer(prompt) + suffix
 
+    def echo(self) -> str:
+        """The request as text: headers, path with its query and body, then that text in base64."""
+        seen = self.seen
+        text = compact(
+            {"headers": seen.headers, "path": seen.path, "body": seen.body.decode("utf-8", "replace")}
+        )
+        return f"{text.decode()} base64:{base64.b64encode(text).decode()}"
+
+    def _echo_chat(self, params: Json) -> None:
+        """The echo as one message, or streamed in pieces of ECHO_PIECE characters."""
+        text = self.echo()
+        usage = _usage(0, [text])
+        head = self._head(
+            "chatcmpl", "chat.completion.chunk" if params.get("stream") else "chat.completion", params
+        )
+        if not params.get("stream"):
+            choice = {"index": 0, "message": _message(text), "logprobs": None, "finish_reason": "stop"}
+            return self.send_json(200, {**head, "choices": [choice], "usage": usage})
+        deltas = [{"role": "assistant", "content": ""}]
+        deltas += [{"content": text[i : i + ECHO_PIECE]} for i in range(0, len(text), ECHO_PIECE)]
+        chunks = [{"index": 0, "delta": d, "logprobs": None, "finish_reason": None} for d in deltas]
+        chunks.append({"index": 0, "delta": {}, "logprobs": None, "finish_reason": "stop"})
+        events = [b"data: " + compact({**head, "choices": [c]}) + b"\n\n" for c in chunks]
+        # Many events per HTTP chunk: an echo has about a thousand, which event_delay each would slow.
+        grouped = [
+            b"".join(events[i : i + ECHO_EVENTS_PER_CHUNK])
+            for i in range(0, len(events), ECHO_EVENTS_PER_CHUNK)
+        ]
+        self.send_chunks("text/event-stream", [*grouped, b"data: [DONE]\n\n"])
+
+    def _echo_binary(self, params: Json) -> None:
+        """Bytes that are not UTF-8 around the echo, so a client records a binary body."""
+        self.send_body(200, b"\x00\xff\xfe" + self.echo().encode() + b"\xff\x00", "application/octet-stream")
+
     def _chat(self, params: Json) -> None:
+        if params.get("model") == ECHO_MODEL:
+            return self._echo_chat(params)
         messages = [m for m in params.get("messages") or [] if isinstance(m, dict)]
         last = messages[-1] if messages else {}
         if last.get("role") == "tool" and self.owner.tool_calls.get(str(last.get("tool_call_id"))) is None:
@@ -319,6 +361,7 @@ ROUTES = [
     _route("POST", "/v1/audio/speech", openai_files.speech),
     _route("POST", "/v1/audio/transcriptions", openai_files.transcription, form=True),
     _route("POST", "/v1/images/generations", openai_files.image),
+    _route("POST", "/v1/echo/binary", OpenAIHandler._echo_binary),
 ]
 
 

@@ -79,3 +79,14 @@ def test_the_matcher_plugs_into_plain_vcrpy(tmp_path, openai_server):
 def test_aws_presigned_url_credentials_never_reach_a_recording():
     url = "https://bucket.s3.amazonaws.com/a.wav?X-Amz-Credential=AKIA&X-Amz-Signature=abc&X-Amz-Security-Token=t&v=1"
     assert public_url(url) == "https://bucket.s3.amazonaws.com/a.wav?v=1"
+
+
+def test_the_issue_9_query_names_and_configured_ones_never_reach_the_key_or_the_url():
+    leaked = "subscription-key=a&access-token=b&auth=c&client_secret=d&password=e&corp_sso=f"
+    url = f"https://example.com/v1/x?api-version=1&{leaked}"
+    options = KeyOptions("t", credential_params=("corp_sso",))
+    assert public_url(url, ("corp_sso",)) == "https://example.com/v1/x?api-version=1"
+    assert request_key("GET", url, None, None, options) == request_key(
+        "GET", "https://example.com/v1/x?api-version=1", None, None, options
+    )
+    assert "corp_sso=f" in public_url(url)  # not a credential unless configured

@@ -1,6 +1,13 @@
-"""The field-level diff a miss shows: recorded -> live."""
+"""The miss message: the field-level diff it shows (recorded -> live), and no credential in it."""
 
-from pytest_llmrec.misses import ABSENT, field_diff
+from pathlib import Path
+
+from pytest_llmrec.config import RecordingConfig
+from pytest_llmrec.matching import KeyOptions, request_key
+from pytest_llmrec.misses import ABSENT, Candidate, explain_miss, field_diff
+from pytest_llmrec.modes import Mode
+from pytest_llmrec.recorder import LLMRecorder
+from pytest_llmrec.storage.scrub import Scrubber
 
 
 def test_changed_added_and_removed_fields_are_named_by_path():
@@ -24,3 +31,20 @@ def test_identical_bodies_differ_nowhere_and_long_values_are_shortened():
     assert field_diff({"a": [1, {"b": 2}]}, {"a": [1, {"b": 2}]}) == []
     (line,) = field_diff("x" * 200, "y")
     assert line.startswith("<body>: 'xxx") and " ... -> 'y'" in line and len(line) < 100
+
+
+def test_the_miss_message_shows_no_credential_the_request_or_a_nearby_recording_carried(tmp_path):
+    opaque, stripe = "opaque-0123456789abcdef", "sk_" + "live_" + "a" * 24
+    url = "https://x/v1/chat/completions?auth=auth-0123456789"
+    body = b'{"model": "m", "api_key": "short", "messages": [{"content": "use opaque-0123456789abcdef"}]}'
+    scrubber = Scrubber(environ={})
+    scrubber.learn(url, [("authorization", f"Bearer {opaque}")], body, "application/json")
+    key = request_key("POST", url, "application/json", body, KeyOptions("t"))
+    nearby = Candidate(Path("r.json"), "POST", "/v1/chat/completions", {"model": "m", "password": stripe})
+    recorder = LLMRecorder(RecordingConfig("t", Mode.REPLAY, tmp_path))
+
+    message = explain_miss(recorder, "t.py::t", key, 1, 0, [nearby], scrubber)
+
+    assert opaque not in message and stripe not in message and "short" not in message
+    assert "'content': 'use <header authorization>'" in message and "'api_key': '<field api_key>'" in message
+    assert "password: '<field password>' -> (absent)" in message

@@ -86,10 +86,15 @@ def test_a_scrubbed_value_or_a_json_body_sent_as_text_cannot_be_keyed_again(tmp_
     options = KeyOptions("t.py::test")
     scrubbed = StoredRequest("POST", URL, {"messages": ["key: <OPENAI_API_KEY>"]}, "/v1/things")
     field_scrubbed = StoredRequest("POST", URL, {"user": "<scrubbed>"}, "/v1/things")
+    labelled = [
+        StoredRequest("POST", URL, {"password": f"<{label}>"}, "/v1/things")
+        for label in ("field password", "header api-key", "query subscription-key", "url password")
+    ]
     as_json = StoredRequest("POST", URL, {"a": 1}, "/v1/things")
 
     assert key_check.stored_key(tmp_path, scrubbed, options) is None
     assert key_check.stored_key(tmp_path, field_scrubbed, options) is None
+    assert [key_check.stored_key(tmp_path, request, options) for request in labelled] == [None] * 4
     assert key_check.stored_key(tmp_path, as_json, options, sent_as_text=True) is None
     assert key_check.stored_key(tmp_path, as_json, options) is not None
 
