@@ -11,6 +11,7 @@ import contextlib
 import json
 import os
 from collections.abc import Generator, Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -28,6 +29,7 @@ from pytest_llmrec.intercept.guard import no_live_connections, resolve_hosts
 from pytest_llmrec.modes import Mode
 from pytest_llmrec.options import CLI_OPTIONS, INI_OPTIONS, Options, read_options
 from pytest_llmrec.recorder import LLMRecorder
+from pytest_llmrec.recordings_folders import holds_only_recordings
 from pytest_llmrec.session import SessionState
 from pytest_llmrec.summary import summary_lines
 from pytest_llmrec.tape import Tape
@@ -92,6 +94,15 @@ def _narrowing(config: pytest.Config) -> str | None:
         if on
     ]
     return narrowing(args, here, roots, flags)
+
+
+def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool | None:
+    """Keep recordings folders out of the collection walk (see recordings_folders)."""
+    options = config.stash.get(options_key, None)
+    if options is None:
+        return None
+    configured = [d for d in (options.cli_recordings_dir, options.ini_recordings_dir) if d is not None]
+    return holds_only_recordings(collection_path, [*configured, *options.shared_dirs]) or None
 
 
 def _records(item: pytest.Item) -> bool:
