@@ -288,3 +288,16 @@ def test_an_unreadable_recording_is_reported_broken_and_kept(suite):
     )
     assert path.read_text() == conflicted
     assert "no test used" not in result.stdout.str()
+
+
+def test_rewrite_under_xdist_is_pruned_once_by_the_controller(suite):
+    pytest.importorskip("xdist")
+    folder = suite.pytester.path / "recordings" / "test_other" / "test_flaky"
+    (stale,) = [path for path in folder.glob("*.json") if "an older question" in path.read_text()]
+
+    result = suite.run("--llm-record=rewrite", "-n", "2")
+
+    result.assert_outcomes(passed=4)
+    result.stdout.fnmatch_lines(["llmrec: deleted 1 stale recording(s):", f"  {stale}"])
+    assert len(suite.recordings()) == 4
+    suite.run().assert_outcomes(passed=4)
