@@ -56,8 +56,8 @@ CLI_OPTIONS: dict[str, dict[str, Any]] = {
     "--llm-unused": {
         "dest": "llm_unused",
         "choices": UNUSED_ACTIONS,
-        "help": "what to do with recordings no test used, once a run exercised their whole directory: "
-        "warn (default), fail, or prune (delete them). Ini: llm_unused.",
+        "help": "what to do with recordings no test used, after a whole run in which every test reading "
+        "their folder passed: warn (default), fail, or prune (delete them). Ini: llm_unused.",
     },
     "--llm-allow-hosts": {
         "dest": "llm_allow_hosts",

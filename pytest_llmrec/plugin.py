@@ -11,6 +11,7 @@ import contextlib
 import json
 import os
 from collections.abc import Generator, Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -22,18 +23,18 @@ from pytest_llmrec.config import (
     fixture_settings,
     marker_settings,
     resolve,
-    scope_of,
 )
-from pytest_llmrec.errors import ConfigError, LLMRecordingError
+from pytest_llmrec.errors import ConfigError, LLMRecordingError, RecordingFileError
 from pytest_llmrec.intercept.guard import no_live_connections, resolve_hosts
 from pytest_llmrec.modes import Mode
 from pytest_llmrec.options import CLI_OPTIONS, INI_OPTIONS, Options, read_options
 from pytest_llmrec.recorder import LLMRecorder
+from pytest_llmrec.recordings_folders import holds_only_recordings
 from pytest_llmrec.session import SessionState
 from pytest_llmrec.storage.scrub import scrub_message
 from pytest_llmrec.summary import summary_lines
 from pytest_llmrec.tape import Tape
-from pytest_llmrec.unused import narrowing
+from pytest_llmrec.unused import narrowing, stop_reason
 
 PLACEHOLDER_KEYS = ("OPENAI_API_KEY",)
 PLACEHOLDER_KEY = "sk-llmrec-replay-needs-no-key"
@@ -96,6 +97,15 @@ def _narrowing(config: pytest.Config) -> str | None:
     return narrowing(args, here, roots, flags)
 
 
+def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool | None:
+    """Keep recordings folders out of the collection walk (see recordings_folders)."""
+    options = config.stash.get(options_key, None)
+    if options is None:
+        return None
+    configured = [d for d in (options.cli_recordings_dir, options.ini_recordings_dir) if d is not None]
+    return holds_only_recordings(collection_path, [*configured, *options.shared_dirs]) or None
+
+
 def _records(item: pytest.Item) -> bool:
     """Whether a test records: it has the marker or asks for the llm_recorder fixture."""
     fixtures = getattr(item, "fixturenames", ())
@@ -108,11 +118,11 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     state = config.stash[state_key]
     for item in items:
         try:
-            marker = _marker(item)
+            _marker(item)
         except ConfigError as error:
             raise pytest.UsageError(f"{item.nodeid}: {error}") from None
         if _records(item):
-            state.collected(item.nodeid, scope_of(marker, item.nodeid))
+            state.collected(item.nodeid)
 
 
 def _marker(item: pytest.Item) -> Settings:
@@ -126,9 +136,23 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     if report.when == "call":
         item.stash[call_failed_key] = report.failed
         item.stash[call_ran_key] = not report.skipped
+    broken = _recording_file_error(call.excinfo.value if call.excinfo is not None else None)
+    if broken is not None:  # never listed as unused nor deleted: the summary names it instead
+        item.config.stash[state_key].usage.broken[broken.path] = str(broken)
     if call.excinfo is not None and isinstance(call.excinfo.value, LLMRecordingError):
         report.longrepr = _short_failure(item, call.excinfo)
     return report
+
+
+def _recording_file_error(error: BaseException | None) -> RecordingFileError | None:
+    """The unreadable-recording error behind a test's failure, even if an SDK wrapped it."""
+    seen: set[int] = set()
+    while error is not None and id(error) not in seen:
+        if isinstance(error, RecordingFileError):
+            return error
+        seen.add(id(error))
+        error = error.__cause__ or error.__context__
+    return None
 
 
 def _short_failure(item: pytest.Item, excinfo: pytest.ExceptionInfo[BaseException]) -> str:
@@ -191,7 +215,7 @@ def llm_recorder(
         yield tape.recorder
     passed = not item.stash.get(call_failed_key, True)
     tape.close(passed)
-    state.add(tape.recorder, item.nodeid, passed, ran=item.stash.get(call_ran_key, False))
+    state.add(tape.recorder, item.nodeid, passed and item.stash.get(call_ran_key, False))
     if tape.recorder.missed and passed:
         missed = "; ".join(f"{e.method} {e.url}" for e in tape.recorder.missed)
         pytest.fail(
@@ -210,18 +234,16 @@ def _llm_recording_marker(request: pytest.FixtureRequest) -> None:
 
 def pytest_sessionfinish(session: pytest.Session) -> None:
     state = session.config.stash[state_key]
-    state.prune_rewritten_scopes()
+    state.usage.stopped = state.usage.stopped or stop_reason(
+        session.shouldstop, session.shouldfail, session.exitstatus == pytest.ExitCode.INTERRUPTED
+    )
     workeroutput = getattr(session.config, "workeroutput", None)
-    if workeroutput is not None:  # a pytest-xdist worker: the controller prints the summary
+    if workeroutput is not None:  # a pytest-xdist worker: the controller decides and prints
         workeroutput["llmrec"] = state.worker_output()
         return
     options = session.config.stash[options_key]
-    state.unused = [path for path in state.usage.unused() if path.exists()]
-    if options.unused == "prune":
-        for path in state.unused:
-            path.unlink()
-        state.totals.deleted += state.unused
-    elif options.unused == "fail" and state.unused and session.exitstatus == pytest.ExitCode.OK:
+    state.decide(prune=options.unused == "prune")
+    if options.unused == "fail" and state.verdict.unused and session.exitstatus == pytest.ExitCode.OK:
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
     if options.report is not None:
         options.report.parent.mkdir(parents=True, exist_ok=True)

@@ -1,15 +1,13 @@
-"""What a whole pytest run did: its totals, which directories it exercised, pruning after ``rewrite``.
+"""What a whole pytest run did: its totals, what it used of the recordings, pruning after ``rewrite``.
 
-``rewrite`` may only delete a scope's stale recordings once every test of that scope
-re-recorded it and passed; a test run alone (``-k``), skipped or failing could still
-need the files it did not touch. Tests are counted among those collected: a ``name=``
-shared with a module this run did not collect is not seen, so such a scope is pruned
-as if it were whole.
+``rewrite`` deletes a scope folder's stale recordings on the same verdict as
+``--llm-unused`` (see ``unused``): only in a run that collected the whole suite and was
+not narrowed or stopped, and only in a folder whose every reader re-recorded it in
+``rewrite`` mode and passed. It is decided once: by the controller under pytest-xdist.
 """
 
 from __future__ import annotations
 
-from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -19,7 +17,7 @@ from pytest_llmrec.modes import Mode
 from pytest_llmrec.recorder import LLMRecorder
 from pytest_llmrec.storage.store import Store
 from pytest_llmrec.totals import RunTotals
-from pytest_llmrec.unused import StoreUsage
+from pytest_llmrec.unused import StoreUsage, Verdict, delete
 
 
 @dataclass
@@ -27,25 +25,21 @@ class SessionState:
     allowed_hosts: frozenset[str] = frozenset()  # replaying tests may connect to these
     totals: RunTotals = field(default_factory=RunTotals)
     usage: StoreUsage = field(default_factory=StoreUsage)
-    unused: list[Path] = field(default_factory=list)
+    verdict: Verdict = field(default_factory=Verdict)  # decided once, at the end of the run
     refreshed: set[Path] = field(default_factory=set)  # files (re)written in this run
     foreign: ForeignIndexes = field(default_factory=ForeignIndexes)  # llama-stack files, indexed once
-    tests_per_scope: Counter[str] = field(default_factory=Counter)
-    _rewritten: dict[tuple[Path, str], set[str]] = field(default_factory=lambda: defaultdict(set))
 
-    def collected(self, nodeid: str, scope: str) -> None:
+    def collected(self, nodeid: str) -> None:
         """A recording test was collected (before -k and -m deselect it)."""
-        self.tests_per_scope[scope] += 1
         self.usage.collected.add(nodeid)
 
-    def add(self, recorder: LLMRecorder, nodeid: str, passed: bool, ran: bool) -> None:
-        """Count a finished test; ``ran``: its body ran to the end (passed or failed, not skipped)."""
+    def add(self, recorder: LLMRecorder, nodeid: str, passed: bool) -> None:
+        """Count a finished test; ``passed``: its body ran to the end and passed."""
         config = recorder.config
         self.totals.add(RunTotals.of(recorder))
         touched = [exchange.path for exchange in recorder.replayed] + recorder.written + recorder.kept
-        self.usage.add(nodeid, config.recordings_dir, ran, touched)
-        if config.mode is Mode.REWRITE and passed:
-            self._rewritten[(config.recordings_dir, config.scope)].add(nodeid)
+        folders = [Store(root).scope_dir(config.scope) for root in config.read_dirs]
+        self.usage.add(nodeid, folders, passed=passed, rewrite=config.mode is Mode.REWRITE, touched=touched)
 
     def worker_output(self) -> dict[str, Any]:
         """What a pytest-xdist worker sends its controller (plain data, it crosses processes)."""
@@ -58,10 +52,15 @@ class SessionState:
 
     def report(self) -> dict[str, Any]:
         """What ``--llm-report`` writes."""
-        return {**self.totals.to_json(), "unused": [str(path) for path in self.unused]}
+        return {
+            **self.totals.to_json(),
+            "unused": [str(path) for path in self.verdict.unused],
+            "broken": sorted(str(path) for path in self.verdict.broken),
+        }
 
-    def prune_rewritten_scopes(self) -> None:
-        """Delete stale files of every scope that all of its tests rewrote in this run."""
-        for (root, scope), nodeids in self._rewritten.items():
-            if len(nodeids) >= self.tests_per_scope[scope]:
-                self.totals.deleted += Store(root).prune(scope, keep=self.refreshed)
+    def decide(self, prune: bool) -> None:
+        """Judge the run once; delete what ``rewrite`` left stale, and with ``prune`` every unused file."""
+        self.verdict = self.usage.verdict()
+        stale = [path for path in self.verdict.unused if prune or path.parent in self.verdict.rewritten]
+        self.totals.deleted += delete(stale)
+        self.verdict.unused = [path for path in self.verdict.unused if path not in stale]

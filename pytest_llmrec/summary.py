@@ -1,4 +1,4 @@
-"""What the terminal summary says about a run: its totals, and the recordings no test used."""
+"""What the terminal summary says about a run: its totals, and recordings unused, broken or deleted."""
 
 from __future__ import annotations
 
@@ -8,32 +8,34 @@ MAX_LISTED = 20
 
 
 def summary_lines(state: SessionState, unused_action: str) -> list[str]:
-    """Nothing for a run that sent and replayed nothing."""
-    totals = state.totals
-    if not (totals.replayed or totals.sent):
-        return []
-    line = (
-        f"llmrec: {totals.replayed} replayed, {totals.sent} sent live, {totals.recorded} recorded, "
-        f"{len(totals.written)} file(s) written"
-    )
-    if totals.deleted:
-        line += f", {len(totals.deleted)} stale file(s) deleted"
-    if totals.discarded:
-        line += f", {totals.discarded} recording(s) of failed tests not saved"
-    lines = [line + f"; tokens: {totals.tokens_replayed} replayed, {totals.tokens_live} spent live"]
-    usage, unresolved = state.usage, state.usage.unresolved()
-    why = None
-    if usage.narrowed:
-        why = f"the run collected part of the suite ({usage.narrowed})"
-    elif unresolved:
-        why = f"{len(unresolved)} test(s) with recordings did not run (deselected, skipped or interrupted)"
-    if unused_action != "warn" and why:
-        lines.append(f"llmrec: unused recordings not checked (--llm-unused={unused_action}): {why}")
-    if state.unused and unused_action != "prune":
-        lines.append(
-            f"llmrec: {len(state.unused)} recording(s) no test used (--llm-unused=prune deletes them):"
+    """Nothing for a run that sent, replayed, deleted and found broken nothing."""
+    totals, verdict = state.totals, state.verdict
+    lines = []
+    if totals.replayed or totals.sent or totals.deleted:
+        line = (
+            f"llmrec: {totals.replayed} replayed, {totals.sent} sent live, {totals.recorded} recorded, "
+            f"{len(totals.written)} file(s) written"
         )
-        lines += [f"  {path}" for path in state.unused[:MAX_LISTED]]
-        if len(state.unused) > MAX_LISTED:
-            lines.append(f"  ... and {len(state.unused) - MAX_LISTED} more")
+        if totals.deleted:
+            line += f", {len(totals.deleted)} stale file(s) deleted"
+        if totals.discarded:
+            line += f", {totals.discarded} recording(s) of failed tests not saved"
+        lines.append(line + f"; tokens: {totals.tokens_replayed} replayed, {totals.tokens_live} spent live")
+        if unused_action != "warn" and (why := state.usage.why_not_checked()):
+            lines.append(f"llmrec: unused recordings not checked (--llm-unused={unused_action}): {why}")
+    if verdict.broken:
+        lines.append(
+            f"llmrec: {len(verdict.broken)} recording(s) could not be read, kept (fix or delete them):"
+        )
+        lines += [f"  {problem}" for _, problem in sorted(verdict.broken.items())]
+    if totals.deleted:
+        lines.append(f"llmrec: deleted {len(totals.deleted)} stale recording(s):")
+        lines += [f"  {path}" for path in totals.deleted]
+    if verdict.unused:
+        lines.append(
+            f"llmrec: {len(verdict.unused)} recording(s) no test used (--llm-unused=prune deletes them):"
+        )
+        lines += [f"  {path}" for path in verdict.unused[:MAX_LISTED]]
+        if len(verdict.unused) > MAX_LISTED:
+            lines.append(f"  ... and {len(verdict.unused) - MAX_LISTED} more")
     return lines

@@ -2,7 +2,7 @@
 
 Layout: ``<recordings_dir>/<scope as folders>/<request key>.json`` (``<key>.<n>.json``
 for the n-th identical request). A lookup opens one known path; nothing scans
-the directory except ``rewrite``'s clean-up of a scope it re-recorded.
+the directory (``rewrite``'s clean-up and ``--llm-unused`` live in ``unused``).
 
 A write goes to a temporary file ``.<name>.<pid>.<random>.tmp`` beside the target. It is
 fsynced, linked (or renamed) into place, and the directory fsynced. So a run killed at any
@@ -103,16 +103,6 @@ class Store:
                 if rec is not None:
                     found.append((path, rec))
         return found
-
-    def prune(self, scope: str, keep: set[Path]) -> list[Path]:
-        """Delete the scope's recordings that are not in ``keep``; returns what was deleted."""
-        folder = self.scope_dir(scope)
-        stale = (
-            [path for path in sorted(folder.glob("*.json")) if path not in keep] if folder.is_dir() else []
-        )
-        for path in stale:
-            path.unlink()
-        return stale
 
     def write(
         self, path: Path, rec: Recording, *, overwrite: bool, key_options: dict[str, Any] | None = None

@@ -159,3 +159,145 @@ def test_a_run_narrowed_to_some_files_deletes_nothing_of_the_others(stale, opena
         ]
     )
     assert stale.run().ret == pytest.ExitCode.OK  # the whole suite still replays
+
+
+ASK = textwrap.dedent(
+    """
+    import os
+    import pytest
+    try:
+        import httpx2 as httpx
+    except ImportError:
+        import httpx
+
+    def ask(text):
+        httpx.post(os.environ["LLMREC_TEST_BASE_URL"] + "/chat/completions",
+                   json={"model": "m", "messages": [{"role": "user", "content": text}]})
+    """
+)
+CHAT = ASK + textwrap.dedent(
+    """
+    @pytest.mark.llm_recording
+    def test_one():
+        ask("one")
+
+    @pytest.mark.llm_recording
+    @pytest.mark.slow
+    def test_two():
+        if os.environ.get("INTERRUPT"):
+            raise KeyboardInterrupt
+        ask("two")
+    """
+)
+OTHER = ASK + textwrap.dedent(
+    """
+    @pytest.mark.llm_recording
+    def test_flaky():
+        ask("flaky")
+        if os.environ.get("SKIP"):
+            pytest.skip("skipped half-way")
+        if os.environ.get("ALSO_ASK"):
+            ask("an older question")
+        assert not os.environ.get("FAIL")
+
+    @pytest.mark.llm_recording
+    def test_three():
+        ask("three")
+    """
+)
+
+# Every way a run can leave tests out or stop short: (what is run, environment, extra pytest options).
+NARROWED = [
+    ("node id", {}, ["test_chat.py::test_one"]),
+    ("file path", {}, ["test_chat.py"]),
+    ("-k", {}, ["-k", "test_one"]),
+    ("-m", {}, ["-m", "slow"]),
+    ("--deselect", {}, ["--deselect", "test_chat.py::test_two"]),
+    ("a failure", {"FAIL": "1"}, []),
+    ("-x with a failure", {"FAIL": "1"}, ["-x"]),
+    ("a skip half-way", {"SKIP": "1"}, []),
+    ("KeyboardInterrupt", {"INTERRUPT": "1"}, []),
+    ("--lf", {}, ["--lf"]),
+    ("xdist -n 2 with a failure", {"FAIL": "1"}, ["-n", "2"]),
+]
+
+
+@pytest.fixture
+def suite(inner, openai_server, monkeypatch):
+    """Four tests in two modules sharing one recordings directory; test_flaky's folder holds a stale file."""
+    inner.pytester.makepyfile(test_chat=CHAT, test_other=OTHER)
+    inner.pytester.makeini("[pytest]\nmarkers = slow\n")
+    monkeypatch.setenv("ALSO_ASK", "1")
+    inner.run("--llm-record=record-missing").assert_outcomes(passed=4)
+    monkeypatch.delenv("ALSO_ASK")
+    assert len(inner.recordings()) == 5
+    return inner
+
+
+def test_no_narrowed_run_loses_a_recording(suite, monkeypatch):
+    pytest.importorskip("xdist")
+    before = suite.recordings()
+    with monkeypatch.context() as env:  # a failing run first, so that --lf has something to narrow to
+        env.setenv("FAIL", "1")
+        suite.pytester.runpytest("-p", "no:asyncio", "-q").assert_outcomes(passed=3, failed=1)
+    lost = {}
+    for name, environment, args in NARROWED:
+        with monkeypatch.context() as env:
+            for variable, value in environment.items():
+                env.setenv(variable, value)
+            # With pytest's cache (for --lf), and a Ctrl-C in an inner test kept from stopping this one.
+            result = suite.pytester.runpytest(
+                "-p", "no:asyncio", "--llm-unused=prune", *args, no_reraise_ctrlc=True
+            )
+        assert "Traceback" not in result.stdout.str() + result.stderr.str(), name
+        assert "no test used" not in result.stdout.str() and "deleted" not in result.stdout.str(), name
+        lost[name] = sorted(str(path) for path in set(before) - set(suite.recordings()))
+
+    assert lost == {name: [] for name, _, _ in NARROWED}  # 11 narrowed runs, 5 files kept by each
+    assert suite.recordings() == before
+    suite.run().assert_outcomes(passed=4)  # and the whole suite still replays
+
+
+def test_a_whole_passing_run_prunes_the_stale_file_and_names_it(suite):
+    folder = suite.pytester.path / "recordings" / "test_other" / "test_flaky"
+    (stale,) = [path for path in folder.glob("*.json") if "an older question" in path.read_text()]
+    (folder / "x.json").mkdir()
+    (folder / "gone.json").symlink_to(folder / "nowhere.json")
+
+    result = suite.run("--llm-unused=prune")
+
+    result.assert_outcomes(passed=4)
+    assert result.ret == pytest.ExitCode.OK
+    result.stdout.fnmatch_lines(["llmrec: deleted 1 stale recording(s):", f"  {stale}"])
+    assert (folder / "x.json").is_dir() and (folder / "gone.json").is_symlink()
+    (folder / "x.json").rmdir(), (folder / "gone.json").unlink()
+    assert not stale.exists() and len(suite.recordings()) == 4
+    suite.run().assert_outcomes(passed=4)
+
+
+def test_an_unreadable_recording_is_reported_broken_and_kept(suite):
+    (path,) = (suite.pytester.path / "recordings" / "test_other" / "test_three").glob("*.json")
+    conflicted = f"<<<<<<< HEAD\n{path.read_text()}=======\n{{}}\n>>>>>>> theirs\n"
+    path.write_text(conflicted)
+
+    result = suite.run("--llm-unused=prune")
+
+    result.assert_outcomes(passed=3, failed=1)
+    result.stdout.fnmatch_lines(
+        ["llmrec: 1 recording(s) could not be read, kept (fix or delete them):", f"  {path}: <document>: *"]
+    )
+    assert path.read_text() == conflicted
+    assert "no test used" not in result.stdout.str()
+
+
+def test_rewrite_under_xdist_is_pruned_once_by_the_controller(suite):
+    pytest.importorskip("xdist")
+    folder = suite.pytester.path / "recordings" / "test_other" / "test_flaky"
+    (stale,) = [path for path in folder.glob("*.json") if "an older question" in path.read_text()]
+
+    result = suite.run("--llm-record=rewrite", "-n", "2")
+
+    result.assert_outcomes(passed=4)
+    result.stdout.fnmatch_lines(["llmrec: deleted 1 stale recording(s):", f"  {stale}"])
+    assert len(suite.recordings()) == 4
+    suite.run().assert_outcomes(passed=4)
