@@ -8,7 +8,25 @@ MAX_LISTED = 20
 
 
 def summary_lines(state: SessionState, unused_action: str) -> list[str]:
-    """Nothing for a run that sent and replayed nothing."""
+    """Nothing for a run that sent and replayed nothing, and in which no test went out unrecorded."""
+    return _recording_lines(state, unused_action) + _reached_network_lines(state)
+
+
+def _reached_network_lines(state: SessionState) -> list[str]:
+    """Tests without a recording that connected past loopback (each listed once, the first 20)."""
+    tests = list(dict.fromkeys(state.totals.reached_network))
+    if not tests:
+        return []
+    listed = ", ".join(tests[:MAX_LISTED]) + (
+        f" and {len(tests) - MAX_LISTED} more" if len(tests) > MAX_LISTED else ""
+    )
+    return [
+        f"llmrec: {len(tests)} test(s) reached the network without a recording: {listed} "
+        "(--llm-block-network stops them)"
+    ]
+
+
+def _recording_lines(state: SessionState, unused_action: str) -> list[str]:
     totals = state.totals
     if not (totals.replayed or totals.sent):
         return []
