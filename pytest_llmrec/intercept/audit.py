@@ -22,7 +22,7 @@ INTERNET = (socket.AF_INET, socket.AF_INET6)
 class Watcher(Protocol):
     """What a guard answers to; each method may raise to refuse."""
 
-    def address(self, family: int, address: Any) -> None: ...
+    def address(self, verb: str, address: Any) -> None: ...
 
     def native(self, symbol: str) -> None: ...
 
@@ -41,7 +41,7 @@ def _connect(args: tuple[Any, ...]) -> None:
     family = getattr(sock, "family", None)
     if family in INTERNET:
         if current is not None:
-            current.address(family, address)
+            current.address("connect to", address)
         with contextlib.suppress(TypeError):  # a bare _socket.socket takes no weak reference
             connected[sock] = str(address[0])
 
@@ -50,7 +50,7 @@ def _send(args: tuple[Any, ...]) -> None:
     sock, address = args[0], args[-1]
     family = getattr(sock, "family", None)
     if current is not None and address is not None and family in INTERNET:
-        current.address(family, address)
+        current.address("send to", address)
 
 
 def _symbol(args: tuple[Any, ...]) -> None:

@@ -57,7 +57,7 @@ class Guard:
     refused: list[str] = field(default_factory=list)
     reached: list[str] = field(default_factory=list)  # non-loopback hosts a watched test connected to
 
-    def address(self, family: int, address: Any) -> None:
+    def address(self, verb: str, address: Any) -> None:
         host, port = str(address[0]), address[1]
         if host in self.allowed:
             return
@@ -67,7 +67,7 @@ class Guard:
             return
         self.refuse(
             f"{host}:{port}",
-            f"something tried to connect to {host}:{port}, which no recording answers (a client VCR.py "
+            f"something tried to {verb} {host}:{port}, which no recording answers (a client VCR.py "
             f"does not patch, or a service the test needs). Allow the host with --llm-allow-hosts={host} "
             f"(ini llm_allow_hosts), or {self.advice}.",
         )
