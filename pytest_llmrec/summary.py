@@ -13,7 +13,7 @@ def summary_lines(state: SessionState, unused_action: str) -> list[str]:
 
 
 def _reached_network_lines(state: SessionState) -> list[str]:
-    """Tests without a recording that connected past loopback (each listed once, the first 20)."""
+    """Tests without a recording that tried to connect past loopback (each listed once, the first 20)."""
     tests = list(dict.fromkeys(state.totals.reached_network))
     if not tests:
         return []
@@ -21,7 +21,7 @@ def _reached_network_lines(state: SessionState) -> list[str]:
         f" and {len(tests) - MAX_LISTED} more" if len(tests) > MAX_LISTED else ""
     )
     return [
-        f"llmrec: {len(tests)} test(s) reached the network without a recording: {listed} "
+        f"llmrec: {len(tests)} test(s) tried to reach the network without a recording: {listed} "
         "(--llm-block-network stops them)"
     ]
 
