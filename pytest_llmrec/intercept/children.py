@@ -29,7 +29,8 @@ _closed: socket.socket | None = None  # bound, never listening: connections to i
 _report: Path | None = None  # this process's file of addresses its children refused
 
 
-def _closed_port() -> int:
+def proxy_port() -> int:
+    """The port every guarded child's proxy variables name: bound, never listening."""
     global _closed
     if _closed is None:
         _closed = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
@@ -48,7 +49,7 @@ def report_file() -> Path:
 
 def variables(allowed: Iterable[str], situation: str, report: Path | None, pythonpath: str) -> dict[str, str]:
     """What a child of a guarded test gets: proxies that refuse, the hosts that bypass them, the guard."""
-    proxy = f"http://127.0.0.1:{_closed_port()}"
+    proxy = f"http://127.0.0.1:{proxy_port()}"
     hosts = sorted(allowed)
     spec = {"allowed": hosts, "situation": situation, "report": str(report) if report else None}
     found = {name: proxy for name in PROXY_VARIABLES}

@@ -16,6 +16,7 @@ from collections.abc import Iterator
 import pytest
 
 from fakes.inner_suite import InnerSuite
+from pytest_llmrec.intercept import children
 
 CHANNELS = textwrap.dedent(
     '''
@@ -289,3 +290,40 @@ def test_the_same_channels_reach_the_server_when_the_host_is_allowed(inner, coun
     # 16 channels over TCP each sent their request (the session fixture's socket once), UDP one
     # datagram; ctypes lookups stay refused whatever hosts are allowed (the address is not known yet).
     assert (counting.connections, counting.requests, counting.datagrams) == (16, 16, 1)
+
+
+GRPC = textwrap.dedent(
+    """
+    import os
+    import grpc
+    import pytest
+
+    @pytest.mark.llm_recording
+    def test_grpc():
+        channel = grpc.insecure_channel(f"127.0.0.1:{os.environ['LLMREC_GUARD_TCP']}")
+        channel.unary_unary("/llm.Chat/Complete")(b"", timeout=5)
+    """
+)
+
+
+@pytest.mark.parametrize("allowed", [False, True])
+def test_grpc_meets_the_refusing_proxy(inner, counting, monkeypatch, allowed):
+    """gRPC's C core opens its sockets natively, past the audit hook, but honours the proxy variables."""
+    pytest.importorskip("grpc")
+    monkeypatch.setenv("LLMREC_GUARD_TCP", str(counting.ports["tcp"]))
+    inner.pytester.makepyfile(test_grpc=GRPC)
+
+    result = inner.run(*(["--llm-allow-hosts=127.0.0.1"] if allowed else []))
+
+    result.assert_outcomes(failed=1)
+    counting.close()
+    if allowed:  # straight to the server, which answers no HTTP/2: gRPC may connect again before failing
+        assert counting.connections >= 1
+    else:
+        result.stdout.fnmatch_lines(
+            [
+                "*status = StatusCode.UNAVAILABLE",
+                f"*ipv4:127.0.0.1:{children.proxy_port()}: Failed to connect to remote host: Connection refused*",
+            ]
+        )
+        assert counting.connections == 0
