@@ -59,9 +59,11 @@ def _symbol(args: tuple[Any, ...]) -> None:
 
 
 def _env_at(index: int) -> Callable[[tuple[Any, ...]], None]:
+    """The handler of a process-starting event whose ``index``-th argument is the child's environment."""
+
     def child(args: tuple[Any, ...]) -> None:
         if current is not None:
-            current.child(args[index] if index < len(args) else None)
+            current.child(args[index])
 
     return child
 
@@ -74,9 +76,7 @@ HANDLERS: dict[str, Callable[[tuple[Any, ...]], None]] = {
     "ctypes.dlsym/handle": _symbol,
     "subprocess.Popen": _env_at(3),
     "os.posix_spawn": _env_at(2),
-    "os.exec": _env_at(2),
-    "os.spawn": _env_at(3),
-    "os.system": _env_at(9),
+    "os.exec": _env_at(2),  # os.system, os.spawn* and fork children inherit the C environment
 }
 
 

@@ -9,6 +9,7 @@ Python children find ``child_site/sitecustomize.py`` on ``PYTHONPATH`` and insta
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import json
 import os
@@ -35,6 +36,7 @@ def proxy_port() -> int:
     if _closed is None:
         _closed = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         _closed.bind(("127.0.0.1", 0))
+        atexit.register(_closed.close)
     return int(_closed.getsockname()[1])
 
 
@@ -44,6 +46,7 @@ def report_file() -> Path:
         handle, name = tempfile.mkstemp(prefix="llmrec-guard-", suffix=".txt")
         os.close(handle)
         _report = Path(name)
+        atexit.register(_report.unlink, missing_ok=True)
     return _report
 
 
