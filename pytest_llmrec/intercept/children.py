@@ -14,6 +14,7 @@ import contextlib
 import json
 import os
 import socket
+import subprocess
 import tempfile
 from collections.abc import Iterable, Iterator
 from pathlib import Path
@@ -78,9 +79,13 @@ def proxied(allowed: Iterable[str], situation: str) -> Iterator[None]:
     found = variables(allowed, situation, report, os.environ.get("PYTHONPATH", ""))
     for name, value in found.items():
         os.putenv(name, value)
+    # With close_fds=False, subprocess would hand os.environ itself to posix_spawn, without the
+    # variables; fork and exec instead, which inherits the C environment.
+    posix_spawn, subprocess._USE_POSIX_SPAWN = subprocess._USE_POSIX_SPAWN, False  # type: ignore[misc]
     try:
         yield
     finally:
+        subprocess._USE_POSIX_SPAWN = posix_spawn  # type: ignore[misc]
         for name in found:
             if name in os.environ:
                 os.putenv(name, os.environ[name])

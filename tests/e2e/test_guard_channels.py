@@ -132,6 +132,10 @@ CHANNELS = textwrap.dedent(
         code = f"import urllib.request; urllib.request.urlopen('http://127.0.0.1:{TCP}/', timeout=5)"
         subprocess.run([sys.executable, "-c", code], env={"PATH": os.environ["PATH"]}, timeout=60)
 
+    def test_subprocess_python_close_fds_false():
+        code = f"import urllib.request; urllib.request.urlopen('http://127.0.0.1:{TCP}/', timeout=5)"
+        subprocess.run([sys.executable, "-c", code], close_fds=False, timeout=60)
+
     def test_ctypes_connect():
         libc = ctypes.CDLL(None, use_errno=True)
         with socket.socket() as sock:
@@ -178,6 +182,7 @@ EXPECTED = {
     "test_subprocess_curl": "CalledProcessError: Command '['curl'",
     "test_subprocess_python_urllib": CAUGHT,
     "test_subprocess_python_explicit_env": CAUGHT,
+    "test_subprocess_python_close_fds_false": CAUGHT,
     "test_ctypes_connect": "looked up the C function connect() through ctypes",
     "test_create_connection": REFUSED,
     "test_http_client": "RecordingMissError",
@@ -287,9 +292,9 @@ def test_the_same_channels_reach_the_server_when_the_host_is_allowed(inner, coun
         "test_http_client": "RecordingMissError: pytest-llmrec: GET /: no recording matches this request (mode 'replay').",
         "test_urllib": "RecordingMissError: pytest-llmrec: GET /: no recording matches this request (mode 'replay').",
     }
-    # 16 channels over TCP each sent their request (the session fixture's socket once), UDP one
+    # 17 channels over TCP each sent their request (the session fixture's socket once), UDP one
     # datagram; ctypes lookups stay refused whatever hosts are allowed (the address is not known yet).
-    assert (counting.connections, counting.requests, counting.datagrams) == (16, 16, 1)
+    assert (counting.connections, counting.requests, counting.datagrams) == (17, 17, 1)
 
 
 GRPC = textwrap.dedent(
