@@ -21,5 +21,6 @@ def guard_this_process(spec: str) -> None:
         value = os.environ.pop(name, None)
         if value is not None:
             os.putenv(name, value)
+            children.inherited_proxy = value
     audit.install()
     audit.current = child_guard(settings["allowed"], settings["situation"], settings["report"])

@@ -3,8 +3,9 @@
 The variables go into the C environment only (``os.putenv``), which children inherit, and not into
 ``os.environ``: the test's own HTTP clients read ``os.environ`` and keep talking to VCR.py as before.
 A child started with an explicit ``env`` mapping has the same variables added to that mapping.
-Python children find ``child_site/sitecustomize.py`` on ``PYTHONPATH`` and install the guard from
-``LLMREC_GUARD_CHILD``; what they refuse is appended to a file the parent test reads when it ends.
+Every child meets a proxy that refuses (``proxy``); Python children also find
+``child_site/sitecustomize.py`` on ``PYTHONPATH`` and install the guard from ``LLMREC_GUARD_CHILD``.
+What either refuses is appended to a file the parent test reads when it ends.
 """
 
 from __future__ import annotations
@@ -13,12 +14,13 @@ import atexit
 import contextlib
 import json
 import os
-import socket
 import subprocess
 import tempfile
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
+
+from pytest_llmrec.intercept.proxy import RefusingProxy
 
 SPEC_VARIABLE = "LLMREC_GUARD_CHILD"
 SITE_DIR = str(Path(__file__).with_name("child_site"))
@@ -27,18 +29,24 @@ PROXY_VARIABLES = tuple(
 )
 NO_PROXY_VARIABLES = ("no_proxy", "NO_PROXY")
 
-_closed: socket.socket | None = None  # bound, never listening: connections to it are refused at once
+_proxy: RefusingProxy | None = None  # answers 403, noting each target in the report file
 _report: Path | None = None  # this process's file of addresses its children refused
+inherited_proxy: str | None = None  # in a guarded child: its parent's proxy, passed on to grandchildren
 
 
 def proxy_port() -> int:
-    """The port every guarded child's proxy variables name: bound, never listening."""
-    global _closed
-    if _closed is None:
-        _closed = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        _closed.bind(("127.0.0.1", 0))
-        atexit.register(_closed.close)
-    return int(_closed.getsockname()[1])
+    """The port every guarded child's proxy variables name, started on first use."""
+    global _proxy
+    if _proxy is None:
+        _proxy = RefusingProxy(note)
+        atexit.register(_proxy.close)
+    return _proxy.port
+
+
+def note(where: str) -> None:
+    """Add an address a child tried to reach to what the current guarded test reads when it ends."""
+    with contextlib.suppress(OSError), report_file().open("a") as out:
+        out.write(where + "\n")
 
 
 def report_file() -> Path:
@@ -53,7 +61,7 @@ def report_file() -> Path:
 
 def variables(allowed: Iterable[str], situation: str, report: Path | None, pythonpath: str) -> dict[str, str]:
     """What a child of a guarded test gets: proxies that refuse, the hosts that bypass them, the guard."""
-    proxy = f"http://127.0.0.1:{proxy_port()}"
+    proxy = inherited_proxy or f"http://127.0.0.1:{proxy_port()}"
     hosts = sorted(allowed)
     spec = {"allowed": hosts, "situation": situation, "report": str(report) if report else None}
     found = {name: proxy for name in PROXY_VARIABLES}

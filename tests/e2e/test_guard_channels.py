@@ -122,7 +122,7 @@ CHANNELS = textwrap.dedent(
         process.join(60)
 
     def test_subprocess_curl():
-        subprocess.run(["curl", "-sS", "-m", "5", f"http://127.0.0.1:{TCP}/"], check=True)
+        subprocess.run(["curl", "-sS", "-m", "5", f"http://127.0.0.1:{TCP}/"])
 
     def test_subprocess_python_urllib():
         code = f"import urllib.request; urllib.request.urlopen('http://127.0.0.1:{TCP}/', timeout=5)"
@@ -135,6 +135,11 @@ CHANNELS = textwrap.dedent(
     def test_subprocess_python_close_fds_false():
         code = f"import urllib.request; urllib.request.urlopen('http://127.0.0.1:{TCP}/', timeout=5)"
         subprocess.run([sys.executable, "-c", code], close_fds=False, timeout=60)
+
+    def test_grandchild_curl_with_its_own_env():
+        curl = ["curl", "-sS", "-m", "5", f"http://127.0.0.1:{TCP}/"]
+        code = f"import subprocess; subprocess.run({curl!r}, env={{'PATH': {os.environ['PATH']!r}}})"
+        subprocess.run([sys.executable, "-c", code], timeout=60)
 
     def test_ctypes_connect():
         libc = ctypes.CDLL(None, use_errno=True)
@@ -163,7 +168,8 @@ CHANNELS = textwrap.dedent(
 )
 
 # What each inner test must fail with: the address named, or (for the clients VCR.py patches) the
-# miss, which also comes before any socket opens. curl is not Python: it meets the refusing proxy.
+# miss, which also comes before any socket opens. curl is not Python: it meets the refusing proxy,
+# which tells the parent test what it tried to reach.
 REFUSED = "tried to connect to 127.0.0.1:{tcp}, which no recording answers"
 CAUGHT = "connection(s) were refused, but the test passed (it caught the error, or a thread or child process met it): 127.0.0.1:{tcp}"
 EXPECTED = {
@@ -179,10 +185,11 @@ EXPECTED = {
     "test_thread_at_teardown": CAUGHT,
     "test_socket_opened_before_the_test": "a socket connected to 127.0.0.1:{tcp} before the test started tried to send on it",
     "test_multiprocessing_spawn": CAUGHT,
-    "test_subprocess_curl": "CalledProcessError: Command '['curl'",
+    "test_subprocess_curl": CAUGHT,
     "test_subprocess_python_urllib": CAUGHT,
     "test_subprocess_python_explicit_env": CAUGHT,
     "test_subprocess_python_close_fds_false": CAUGHT,
+    "test_grandchild_curl_with_its_own_env": CAUGHT,
     "test_ctypes_connect": "looked up the C function connect() through ctypes",
     "test_create_connection": REFUSED,
     "test_http_client": "RecordingMissError",
@@ -292,9 +299,9 @@ def test_the_same_channels_reach_the_server_when_the_host_is_allowed(inner, coun
         "test_http_client": "RecordingMissError: pytest-llmrec: GET /: no recording matches this request (mode 'replay').",
         "test_urllib": "RecordingMissError: pytest-llmrec: GET /: no recording matches this request (mode 'replay').",
     }
-    # 17 channels over TCP each sent their request (the session fixture's socket once), UDP one
+    # 18 channels over TCP each sent their request (the session fixture's socket once), UDP one
     # datagram; ctypes lookups stay refused whatever hosts are allowed (the address is not known yet).
-    assert (counting.connections, counting.requests, counting.datagrams) == (17, 17, 1)
+    assert (counting.connections, counting.requests, counting.datagrams) == (18, 18, 1)
 
 
 GRPC = textwrap.dedent(
@@ -306,7 +313,9 @@ GRPC = textwrap.dedent(
     @pytest.mark.llm_recording
     def test_grpc():
         channel = grpc.insecure_channel(f"127.0.0.1:{os.environ['LLMREC_GUARD_TCP']}")
-        channel.unary_unary("/llm.Chat/Complete")(b"", timeout=5)
+        with pytest.raises(grpc.RpcError) as error:  # a client that handles the failure itself
+            channel.unary_unary("/llm.Chat/Complete")(b"", timeout=5)
+        print("gRPC:", error.value.details())
     """
 )
 
@@ -318,17 +327,19 @@ def test_grpc_meets_the_refusing_proxy(inner, counting, monkeypatch, allowed):
     monkeypatch.setenv("LLMREC_GUARD_TCP", str(counting.ports["tcp"]))
     inner.pytester.makepyfile(test_grpc=GRPC)
 
-    result = inner.run(*(["--llm-allow-hosts=127.0.0.1"] if allowed else []))
+    result = inner.run("-s", *(["--llm-allow-hosts=127.0.0.1"] if allowed else []))
 
-    result.assert_outcomes(failed=1)
     counting.close()
     if allowed:  # straight to the server, which answers no HTTP/2: gRPC may connect again before failing
+        result.assert_outcomes(passed=1)
         assert counting.connections >= 1
     else:
+        result.assert_outcomes(passed=1, errors=1)
         result.stdout.fnmatch_lines(
             [
-                "*status = StatusCode.UNAVAILABLE",
-                f"*ipv4:127.0.0.1:{children.proxy_port()}: Failed to connect to remote host: Connection refused*",
+                f"*gRPC: *ipv4:127.0.0.1:{children.proxy_port()}: HTTP proxy returned response code 403",
+                "*test_grpc is replaying, and 1 connection(s) were refused, but the test passed (it caught "
+                f"the error, or a thread or child process met it): 127.0.0.1:{counting.ports['tcp']}",
             ]
         )
         assert counting.connections == 0

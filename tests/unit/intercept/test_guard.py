@@ -55,8 +55,26 @@ def test_children_get_a_refusing_proxy_the_allowed_hosts_and_the_guard():
     assert (found["NO_PROXY"], found["no_proxy"]) == ("10.0.0.5,db", "10.0.0.5,db")
     assert found["PYTHONPATH"] == children.SITE_DIR + os.pathsep + "/mine"
     assert json.loads(found[children.SPEC_VARIABLE])["allowed"] == ["10.0.0.5", "db"]
-    with socket.socket() as sock:  # the proxy port is held and refuses at once
-        assert sock.connect_ex(("127.0.0.1", int(proxy.rsplit(":", 1)[1]))) != 0
+
+
+@pytest.mark.parametrize(
+    ("request_line", "target"),
+    [
+        (b"GET http://192.0.2.1:8080/v1/models HTTP/1.1", "192.0.2.1:8080"),
+        (b"POST http://api.example.com/v1 HTTP/1.1", "api.example.com:80"),
+        (b"CONNECT api.example.com:443 HTTP/1.1", "api.example.com:443"),
+        (b"\x05\x01\x00", "an unknown address (not an HTTP proxy request)"),
+    ],
+)
+def test_the_proxy_answers_403_and_notes_the_target(request_line, target):
+    report = children.report_file()
+    report.write_text("")
+    with socket.create_connection(("127.0.0.1", children.proxy_port()), timeout=5) as sock:
+        sock.sendall(request_line + b"\r\nHost: x\r\n\r\n")
+        answer = b"".join(iter(lambda: sock.recv(4096), b""))
+    assert answer.startswith(b"HTTP/1.1 403 Forbidden\r\n")
+    assert answer.endswith(f"tried to reach {target}: refused.\n".encode())
+    assert children.refused() == [target]
 
 
 def test_an_explicit_child_environment_gets_the_variables_once():
