@@ -62,14 +62,17 @@ CLI_OPTIONS: dict[str, dict[str, Any]] = {
     "--llm-allow-hosts": {
         "dest": "llm_allow_hosts",
         "metavar": "HOSTS",
-        "help": "comma-separated hosts that replaying tests may still connect to (default: none, "
-        "loopback included: a local Ollama is a provider too).",
+        "help": "comma-separated hosts that guarded tests (replaying ones; with --llm-block-network all "
+        "but recording ones) and their child processes may still connect to (default: none, loopback "
+        "included: a local Ollama is a provider too).",
     },
     "--llm-block-network": {
         "dest": "llm_block_network",
         "action": "store_true",
-        "help": "refuse network connections in every test, marked or not, except to --llm-allow-hosts "
-        "(ini llm_block_network). Without it only replaying tests are guarded.",
+        "help": "guard every test, marked or not, as replaying tests are, except tests that record "
+        "(record-missing, rewrite, live): refuse its connections except to --llm-allow-hosts, and give "
+        "its child processes a proxy that refuses (ini llm_block_network). Without it only replaying "
+        "tests are guarded, and the summary counts unmarked tests that tried to reach past loopback.",
     },
     "--llm-strict": {
         "dest": "llm_strict",
@@ -125,8 +128,8 @@ INI_OPTIONS: dict[str, tuple[str, str | None, Any]] = {
     ),
     "llm_unused": ("recordings no test used: warn, fail or prune", None, "warn"),
     "llm_record_on_failure": ("save the recordings of failed tests: yes or no", None, "yes"),
-    "llm_allow_hosts": ("hosts replaying tests may connect to (see --llm-allow-hosts)", "args", []),
-    "llm_block_network": ("guard every test, marked or not (see --llm-block-network)", "bool", False),
+    "llm_allow_hosts": ("hosts guarded tests may connect to (see --llm-allow-hosts)", "args", []),
+    "llm_block_network": ("guard every test but recording ones (see --llm-block-network)", "bool", False),
     "llm_strict": ("fail replays the installed SDK's types reject (see --llm-strict)", "bool", False),
 }
 

@@ -25,7 +25,8 @@ from pytest_llmrec.config import (
     resolve,
 )
 from pytest_llmrec.errors import ConfigError, LLMRecordingError, RecordingFileError
-from pytest_llmrec.intercept.guard import no_live_connections, resolve_hosts
+from pytest_llmrec.intercept import audit
+from pytest_llmrec.intercept.guard import Guard, guarding, network_guard, replay_guard, resolve_hosts
 from pytest_llmrec.modes import Mode
 from pytest_llmrec.options import CLI_OPTIONS, INI_OPTIONS, Options, read_options
 from pytest_llmrec.recorder import LLMRecorder
@@ -74,6 +75,7 @@ def pytest_configure(config: pytest.Config) -> None:
     state = SessionState(allowed_hosts=resolve_hosts(options.allow_hosts))
     state.usage.narrowed = _narrowing(config)
     config.stash[state_key] = state
+    audit.install()  # once per process: a guard can see every connect from then on
 
 
 def _narrowing(config: pytest.Config) -> str | None:
@@ -204,6 +206,7 @@ def llm_recorder(
 
     state = request.config.stash[state_key]
     tape = Tape(config, item.nodeid, refreshed=state.refreshed, foreign=state.foreign)
+    guard: Guard | None = None
     with contextlib.ExitStack() as stack:
         stack.enter_context(intercepting(tape))
         if config.mode is Mode.REPLAY:
@@ -211,7 +214,7 @@ def llm_recorder(
             for name in PLACEHOLDER_KEYS:  # SDKs refuse to start without a key; replay needs none
                 if not os.environ.get(name):
                     env.setenv(name, PLACEHOLDER_KEY)
-            stack.enter_context(no_live_connections(state.allowed_hosts, item.nodeid))
+            guard = stack.enter_context(guarding(replay_guard(state.allowed_hosts, item.nodeid)))
         yield tape.recorder
     passed = not item.stash.get(call_failed_key, True)
     tape.close(passed)
@@ -223,6 +226,33 @@ def llm_recorder(
             f"error and passed: {missed}. Record with: pytest --llm-record=record-missing {item.nodeid}",
             pytrace=False,
         )
+    _fail_if_caught(item, guard)
+
+
+def _fail_if_caught(item: pytest.Item, guard: Guard | None) -> None:
+    """A refused connection fails the test even if the test caught it, or it happened in a thread or child."""
+    if guard is not None and guard.refused and not item.stash.get(call_failed_key, True):
+        pytest.fail(
+            f"pytest-llmrec: {guard.situation}, and {len(guard.refused)} connection(s) were refused, but "
+            f"the test passed (it caught the error, or a thread or child process met it): "
+            f"{', '.join(dict.fromkeys(guard.refused))}",
+            pytrace=False,
+        )
+
+
+@pytest.fixture(autouse=True)
+def _llm_network_guard(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Tests that record nothing: guarded under --llm-block-network, else watched for the summary."""
+    item = request.node
+    if _records(item):  # replaying tests get the guard from llm_recorder; recording ones none
+        yield
+        return
+    state, options = request.config.stash[state_key], request.config.stash[options_key]
+    with guarding(network_guard(state.allowed_hosts, item.nodeid, options.block_network)) as guard:
+        yield
+    if guard.reached:
+        state.totals.reached_network.append(item.nodeid)
+    _fail_if_caught(item, guard)
 
 
 @pytest.fixture(autouse=True)

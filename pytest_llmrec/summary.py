@@ -1,4 +1,5 @@
-"""What the terminal summary says about a run: its totals, and recordings unused, broken or deleted."""
+"""What the terminal summary says about a run: its totals, recordings unused, broken or deleted, and
+tests that went for the network without a recording."""
 
 from __future__ import annotations
 
@@ -8,7 +9,12 @@ MAX_LISTED = 20
 
 
 def summary_lines(state: SessionState, unused_action: str) -> list[str]:
-    """Nothing for a run that sent, replayed, deleted and found broken nothing."""
+    """Nothing for a run that sent, replayed, deleted and found broken nothing, and in which no test
+    went out unrecorded."""
+    return _recording_lines(state, unused_action) + _reached_network_lines(state)
+
+
+def _recording_lines(state: SessionState, unused_action: str) -> list[str]:
     totals, verdict = state.totals, state.verdict
     lines = []
     if totals.replayed or totals.sent or totals.deleted:
@@ -39,3 +45,17 @@ def summary_lines(state: SessionState, unused_action: str) -> list[str]:
         if len(verdict.unused) > MAX_LISTED:
             lines.append(f"  ... and {len(verdict.unused) - MAX_LISTED} more")
     return lines
+
+
+def _reached_network_lines(state: SessionState) -> list[str]:
+    """Tests without a recording that tried to connect past loopback (each listed once, the first 20)."""
+    tests = list(dict.fromkeys(state.totals.reached_network))
+    if not tests:
+        return []
+    listed = ", ".join(tests[:MAX_LISTED]) + (
+        f" and {len(tests) - MAX_LISTED} more" if len(tests) > MAX_LISTED else ""
+    )
+    return [
+        f"llmrec: {len(tests)} test(s) tried to reach the network without a recording: {listed} "
+        "(--llm-block-network stops them)"
+    ]

@@ -29,6 +29,7 @@ class RunTotals:
     tokens_live: int = _counter("tokens.live")  # what live responses report: what the run spent
     written: list[Path] = field(default_factory=list)
     deleted: list[Path] = field(default_factory=list)
+    reached_network: list[str] = field(default_factory=list)  # tests that recorded nothing yet went out
 
     @classmethod
     def of(cls, source: Any) -> RunTotals:
@@ -65,5 +66,6 @@ class RunTotals:
             value: Any = data
             for step in str(item.metadata.get("report", item.name)).split("."):
                 value = value[step]
-            values[item.name] = [Path(path) for path in value] if isinstance(value, list) else value
+            paths = isinstance(value, list) and item.type in ("list[Path]", list[Path])
+            values[item.name] = [Path(path) for path in value] if paths else value
         return cls(**values)

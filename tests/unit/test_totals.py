@@ -34,3 +34,8 @@ def test_totals_add_up_and_survive_the_trip_through_json():
     assert data["tokens"] == {"replayed": 30, "live": 0}  # nested as --llm-report shows it
     assert (data["missed"], data["discarded"], data["deleted"]) == (1, 1, ["old.json"])
     assert RunTotals.from_json(data) == run
+
+
+def test_tests_that_reached_the_network_cross_processes_as_node_ids():
+    run = RunTotals(reached_network=["tests/test_a.py::test_x[a//b]"])
+    assert RunTotals.from_json(run.to_json()).reached_network == ["tests/test_a.py::test_x[a//b]"]
