@@ -94,27 +94,20 @@ def explain_miss(
     """The miss message. It lands in CI logs, so ``scrubber`` (default: environment credentials and
     key shapes) takes out what the request carried, as it does for recordings."""
     scrubber = scrubber or Scrubber()
-    message = _message(recorder, nodeid, key, occurrence, recorded, _scrubbed(candidates, scrubber), scrubber)
-    return scrubber.scrub_text(message)
-
-
-def _scrubbed(candidates: list[Candidate], scrubber: Scrubber) -> list[Candidate]:
-    return [dataclasses.replace(c, body=scrubber.scrub_body(c.body, "request")) for c in candidates]
-
-
-def _message(
-    recorder: LLMRecorder,
-    nodeid: str,
-    key: RequestKey,
-    occurrence: int,
-    recorded: int,
-    candidates: list[Candidate],
-    scrubber: Scrubber,
-) -> str:
+    candidates = [dataclasses.replace(c, body=scrubber.scrub_body(c.body, "request")) for c in candidates]
     canonical: dict[str, Any] = {
         **key.canonical,
         "body": scrubber.scrub_body(key.canonical.get("body"), "request"),
     }
+    lines = _header(recorder, nodeid, key.digest, canonical, occurrence, recorded)
+    lines += _nearest_lines(candidates, canonical)
+    lines.append(f"  to record it:    pytest --llm-record=record-missing {shlex.quote(nodeid)}")
+    return scrubber.scrub_text("\n".join(lines))
+
+
+def _header(
+    recorder: LLMRecorder, nodeid: str, digest: str, canonical: dict[str, Any], occurrence: int, recorded: int
+) -> list[str]:
     body = canonical.get("body")
     model = body.get("model") if isinstance(body, dict) else None
     body_text = repr(body)
@@ -126,15 +119,19 @@ def _message(
     else:
         reason = "no recording matches this request"
     config = recorder.config
-    lines = [
+    return [
         f"pytest-llmrec: {what}: {reason} (mode {config.mode.value!r}).",
         f"  test:            {nodeid}",
         f"  scope:           {config.scope}",
         f"  recordings dir:  {config.recordings_dir}",
-        f"  looked for:      {key.digest}" + (f" (occurrence {occurrence})" if occurrence > 1 else ""),
+        f"  looked for:      {digest}" + (f" (occurrence {occurrence})" if occurrence > 1 else ""),
         f"  request body:    {body_text}",
     ]
+
+
+def _nearest_lines(candidates: list[Candidate], canonical: dict[str, Any]) -> list[str]:
     nearest = _nearest(candidates, canonical)
+    lines = []
     if nearest:
         lines.append(f"  nearest recordings in this scope ({len(candidates)} in all), recorded -> live:")
     for candidate, diff in nearest:
@@ -145,5 +142,4 @@ def _message(
         lines += [f"      {line}" for line in shown]
         if len(diff) > DIFF_LINES:
             lines.append(f"      ... and {len(diff) - DIFF_LINES} more")
-    lines.append(f"  to record it:    pytest --llm-record=record-missing {shlex.quote(nodeid)}")
-    return "\n".join(lines)
+    return lines
