@@ -171,7 +171,6 @@ class Tape:
     def plan(self, method: str, url: str, headers: media.Headers, body: bytes | None) -> Plan:
         """Replay, record or pass through; raises RecordingMissError when replay has nothing."""
         content_type = media.header(headers, "content-type")
-        self.store.scrubber.learn(url, headers, body, content_type)  # before a miss message can show them
         key = request_key(method, url, content_type, body, self.key_options)
         with self._lock:
             self._calls[key.digest] += 1
@@ -184,6 +183,9 @@ class Tape:
         found = self._find(key, exchange) if fresh_enough else None
         if found is not None:
             return self._replaying(exchange, key, *found)
+        # What this request carried is replaced in what it records and in a miss message; a replayed
+        # request writes and prints nothing, so it is not worth parsing its credentials.
+        self.store.scrubber.learn(url, headers, body, content_type)
         if mode is Mode.REPLAY:
             self._miss(exchange, key, occurrence)
         request = None
