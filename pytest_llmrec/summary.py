@@ -20,7 +20,7 @@ def _recording_lines(state: SessionState, unused_action: str) -> list[str]:
     if totals.replayed or totals.sent or totals.deleted:
         line = (
             f"llmrec: {totals.replayed} replayed, {totals.sent} sent live, {totals.recorded} recorded, "
-            f"{len(totals.written)} file(s) written"
+            f"{totals.files_written()} file(s) written"
         )
         if totals.deleted:
             line += f", {len(totals.deleted)} stale file(s) deleted"

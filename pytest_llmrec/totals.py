@@ -47,6 +47,10 @@ class RunTotals:
         for item in dataclasses.fields(self):
             setattr(self, item.name, getattr(self, item.name) + getattr(other, item.name))
 
+    def files_written(self) -> int:
+        """Distinct files written: under pytest-xdist, workers sharing a scope may write the same one."""
+        return len(set(self.written))
+
     def to_json(self) -> dict[str, Any]:
         """Plain data (it crosses processes, and is the core of ``--llm-report``)."""
         data: dict[str, Any] = {}
@@ -56,7 +60,8 @@ class RunTotals:
             holder = data
             for group in groups:
                 holder = holder.setdefault(group, {})
-            holder[name] = [str(path) for path in value] if isinstance(value, list) else value
+            # A file two workers (re)wrote is one file: each listed once.
+            holder[name] = list(dict.fromkeys(str(v) for v in value)) if isinstance(value, list) else value
         return data
 
     @classmethod

@@ -39,3 +39,12 @@ def test_totals_add_up_and_survive_the_trip_through_json():
 def test_tests_that_reached_the_network_cross_processes_as_node_ids():
     run = RunTotals(reached_network=["tests/test_a.py::test_x[a//b]"])
     assert RunTotals.from_json(run.to_json()).reached_network == ["tests/test_a.py::test_x[a//b]"]
+
+
+def test_a_file_two_workers_wrote_counts_once():
+    shared = Path("rec/shared/1.json")
+    run = RunTotals()
+    for worker in (RunTotals(written=[shared, Path("rec/a.json")]), RunTotals(written=[shared])):
+        run.add(RunTotals.from_json(worker.to_json()))
+    assert run.files_written() == 2
+    assert run.to_json()["written"] == ["rec/shared/1.json", "rec/a.json"]
