@@ -57,6 +57,9 @@ class RecordingConfig:
     scrub_fields: tuple[str, ...] = ()  # more credential body field names (lower case)
     strict: bool = False  # an SDK type mismatch in a replayed body fails instead of warning
     record_on_failure: bool = True  # keep the recordings of a test that failed
+    # Read-only (recordings dir, scope) pairs keyed with their own scope: the native recordings of
+    # the extra cassettes a vcr marker names (@pytest.mark.vcr("shared.yaml")).
+    extra_scopes: tuple[tuple[Path, str], ...] = ()
 
     @property
     def read_dirs(self) -> tuple[Path, ...]:

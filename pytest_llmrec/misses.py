@@ -90,9 +90,11 @@ def explain_miss(
     recorded: int,
     candidates: list[Candidate],
     scrubber: Scrubber | None = None,
+    record_command: str | None = None,
 ) -> str:
     """The miss message. It lands in CI logs, so ``scrubber`` (default: environment credentials and
-    key shapes) takes out what the request carried, as it does for recordings."""
+    key shapes) takes out what the request carried, as it does for recordings. ``record_command``:
+    what records the request, if not ``--llm-record=record-missing`` (a vcr-marked test's)."""
     scrubber = scrubber or Scrubber()
     candidates = [dataclasses.replace(c, body=scrubber.scrub_body(c.body, "request")) for c in candidates]
     canonical: dict[str, Any] = {
@@ -101,7 +103,8 @@ def explain_miss(
     }
     lines = _header(recorder, nodeid, key.digest, canonical, occurrence, recorded)
     lines += _nearest_lines(candidates, canonical)
-    lines.append(f"  to record it:    pytest --llm-record=record-missing {shlex.quote(nodeid)}")
+    record_command = record_command or f"pytest --llm-record=record-missing {shlex.quote(nodeid)}"
+    lines.append(f"  to record it:    {record_command}")
     return scrubber.scrub_text("\n".join(lines))
 
 

@@ -24,6 +24,7 @@ from pytest_llmrec.config import (
     marker_settings,
     resolve,
 )
+from pytest_llmrec.dropin.detect import other_recorder
 from pytest_llmrec.errors import ConfigError, LLMRecordingError, RecordingFileError
 from pytest_llmrec.intercept import audit
 from pytest_llmrec.intercept.guard import Guard, guarding, network_guard, replay_guard, resolve_hosts
@@ -40,13 +41,18 @@ from pytest_llmrec.unused import narrowing, stop_reason
 PLACEHOLDER_KEYS = ("OPENAI_API_KEY",)
 PLACEHOLDER_KEY = "sk-llmrec-replay-needs-no-key"
 
+DROPIN = "llmrec-dropin"  # the plugin serving pytest-recording's names
 options_key = pytest.StashKey[Options]()
 state_key = pytest.StashKey[SessionState]()
 call_failed_key = pytest.StashKey[bool]()
 call_ran_key = pytest.StashKey[bool]()
 
 
-def pytest_addoption(parser: pytest.Parser) -> None:
+def pytest_addoption(parser: pytest.Parser, pluginmanager: pytest.PytestPluginManager) -> None:
+    if other_recorder(pluginmanager) is None:  # else pytest-recording or pytest-vcr owns those names
+        from pytest_llmrec.dropin import plugin as dropin
+
+        pluginmanager.register(dropin, DROPIN)
     group = parser.getgroup("llmrec", "record and replay LLM traffic (pytest-llmrec)")
     for flag, spec in CLI_OPTIONS.items():
         group.addoption(flag, default=None, **spec)
@@ -108,10 +114,28 @@ def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool 
     return holds_only_recordings(collection_path, [*configured, *options.shared_dirs]) or None
 
 
+def pytest_report_header(config: pytest.Config) -> str | None:
+    """Said once: another recorder serves the vcr names, and pytest-llmrec leaves them to it."""
+    other = other_recorder(config.pluginmanager)
+    if other is None:
+        return None
+    return f"llmrec: {other} is loaded and handles @pytest.mark.vcr; pytest-llmrec serves llm_recording only"
+
+
 def _records(item: pytest.Item) -> bool:
-    """Whether a test records: it has the marker or asks for the llm_recorder fixture."""
+    """Whether a test records: it has the marker or asks for the llm_recorder fixture, or it is
+    vcr-marked and pytest-llmrec serves pytest-recording's names."""
     fixtures = getattr(item, "fixturenames", ())
-    return item.get_closest_marker(MARKER_NAME) is not None or "llm_recorder" in fixtures
+    if item.get_closest_marker(MARKER_NAME) is not None or "llm_recorder" in fixtures:
+        return True
+    return _vcr_marked(item)
+
+
+def _vcr_marked(item: pytest.Item) -> bool:
+    config = item.config
+    if item.get_closest_marker("vcr") is None or not config.pluginmanager.has_plugin(DROPIN):
+        return False
+    return not (config.getoption("disable_recording") or config.getoption("disable_vcr"))
 
 
 @pytest.hookimpl(tryfirst=True)  # before -k and -m deselect: a scope counts all of its tests
@@ -198,15 +222,27 @@ def llm_recorder(
     request: pytest.FixtureRequest, llm_recording_config: dict[str, Any]
 ) -> Iterator[LLMRecorder]:
     """Record and replay this test's LLM traffic; the value logs what was replayed, sent and recorded."""
-    item = request.node
     config = _resolve(request, llm_recording_config)
+    state = request.config.stash[state_key]
+    guard = replay_guard(state.allowed_hosts, request.node.nodeid) if config.mode is Mode.REPLAY else None
+    with recording(request, config, guard) as tape:
+        yield tape.recorder
+
+
+@contextlib.contextmanager
+def recording(
+    request: pytest.FixtureRequest, config: RecordingConfig, guard: Guard | None, cassette: Any = None
+) -> Iterator[Tape]:
+    """A test's tape, intercepting every client for the block; at the end its recordings are kept or
+    dropped and the test fails if it caught a miss or a refused connection. ``guard``: the one the
+    test runs under, if any. ``cassette``: a vcr-marked test's CassettePlayer."""
+    item = request.node
     # Imported here, not at the top: VCR.py imports every installed HTTP client (about 0.3 s), which
     # a session whose tests record and replay nothing should not pay.
     from pytest_llmrec.intercept.patchers import intercepting
 
     state = request.config.stash[state_key]
-    tape = Tape(config, item.nodeid, refreshed=state.refreshed, foreign=state.foreign)
-    guard: Guard | None = None
+    tape = Tape(config, item.nodeid, refreshed=state.refreshed, foreign=state.foreign, cassette=cassette)
     with contextlib.ExitStack() as stack:
         stack.enter_context(intercepting(tape))
         if config.mode is Mode.REPLAY:
@@ -214,8 +250,9 @@ def llm_recorder(
             for name in PLACEHOLDER_KEYS:  # SDKs refuse to start without a key; replay needs none
                 if not os.environ.get(name):
                     env.setenv(name, PLACEHOLDER_KEY)
-            guard = stack.enter_context(guarding(replay_guard(state.allowed_hosts, item.nodeid)))
-        yield tape.recorder
+        if guard is not None:
+            stack.enter_context(guarding(guard))
+        yield tape
     passed = not item.stash.get(call_failed_key, True)
     tape.close(passed)
     state.add(tape.recorder, item.nodeid, passed and item.stash.get(call_ran_key, False))
@@ -227,6 +264,11 @@ def llm_recorder(
             pytrace=False,
         )
     _fail_if_caught(item, guard)
+
+
+def test_passed(item: pytest.Item) -> bool:
+    """Whether the test's call phase ran and passed (known once the test body has run)."""
+    return not item.stash.get(call_failed_key, True) and item.stash.get(call_ran_key, False)
 
 
 def _fail_if_caught(item: pytest.Item, guard: Guard | None) -> None:
@@ -248,7 +290,14 @@ def _llm_network_guard(request: pytest.FixtureRequest) -> Iterator[None]:
         yield
         return
     state, options = request.config.stash[state_key], request.config.stash[options_key]
-    with guarding(network_guard(state.allowed_hosts, item.nodeid, options.block_network)) as guard:
+    blocking, allowed = options.block_network, state.allowed_hosts
+    if request.config.pluginmanager.has_plugin(DROPIN):  # pytest-recording's --block-network and marker
+        from pytest_llmrec.dropin import plugin as dropin
+
+        if dropin.blocks_unmarked(request):
+            blocking = True
+            allowed = allowed | resolve_hosts(request.getfixturevalue("allowed_hosts") or ())
+    with guarding(network_guard(allowed, item.nodeid, blocking)) as guard:
         yield
     if guard.reached:
         state.totals.reached_network.append(item.nodeid)

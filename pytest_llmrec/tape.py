@@ -12,11 +12,13 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import shlex
 import threading
 import warnings
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pytest_llmrec import media
 from pytest_llmrec.config import RecordingConfig
@@ -38,6 +40,11 @@ from pytest_llmrec.storage.credentials import Names
 from pytest_llmrec.storage.recording import Recording, StoredRequest, request_body_for_storage
 from pytest_llmrec.storage.scrub import Scrubber
 from pytest_llmrec.storage.store import Store, recording_path
+
+if TYPE_CHECKING:  # VCR.py is imported only by tests that use a cassette
+    from vcr.request import Request as VcrRequest
+
+    from pytest_llmrec.dropin.player import CassettePlayer
 
 
 class Plan:
@@ -63,6 +70,7 @@ class Plan:
         self.replay = replay
         self.request = request  # what the recording will say was asked; None: nothing is recorded
         self.url, self.body = url, body
+        self.vcr_request: VcrRequest | None = None  # the request as a cassette sees it, in vcr-marked tests
 
     def respond(self, status: int, headers: Iterable[tuple[str, str]], *, rewrite: bool = True) -> Take:
         """The live response began: pass its body through the returned Take.
@@ -143,11 +151,13 @@ class Tape:
         *,
         refreshed: set[Path] | None = None,
         foreign: ForeignIndexes | None = None,
+        cassette: CassettePlayer | None = None,
     ) -> None:
         """``refreshed``: files already rewritten in this run, which ``rewrite`` replays instead of
         fetching again, so tests sharing a scope re-record each request once. ``foreign``: the run's
-        indexes of llama-stack recordings."""
+        indexes of llama-stack recordings. ``cassette``: a vcr-marked test's cassette, asked first."""
         self.config = config
+        self.cassette = cassette
         self.nodeid = nodeid
         self.refreshed = refreshed if refreshed is not None else set()
         self.foreign = foreign if foreign is not None else ForeignIndexes()
@@ -156,6 +166,7 @@ class Tape:
         # The scope's folder in each directory, computed once per test rather than per request.
         self._folder = self.store.scope_dir(config.scope)
         self._shared = [(store, store.scope_dir(config.scope)) for store in map(Store, config.shared_dirs)]
+        self._extra = [(Store(root), scope) for root, scope in config.extra_scopes]
         self.key_options = KeyOptions(
             config.scope, config.ignore, config.match_host, credential_params=config.scrub_query_params
         )
@@ -169,7 +180,21 @@ class Tape:
     # -- per request ------------------------------------------------------------------------------
 
     def plan(self, method: str, url: str, headers: media.Headers, body: bytes | None) -> Plan:
-        """Replay, record or pass through; raises RecordingMissError when replay has nothing."""
+        """Replay, record or pass through; raises RecordingMissError when replay has nothing.
+
+        With a cassette, the request is keyed as the cassette stores it (after VCR.py's
+        ``filter_*`` and ``before_record_request``), and the cassette answers first.
+        """
+        sent_url, sent_body = url, body
+        vcr_request = None
+        if self.cassette is not None:
+            from pytest_llmrec.dropin.player import vcr_request as to_vcr
+
+            vcr_request = to_vcr(method, url, headers, body)
+            stored = self.cassette.filtered(vcr_request)
+            if stored is None:
+                return self._ignored(method, url, body)
+            method, url, headers, body = stored.method, stored.uri, stored.headers, stored.body
         content_type = media.header(headers, "content-type")
         key = request_key(method, url, content_type, body, self.key_options)
         with self._lock:
@@ -179,20 +204,40 @@ class Tape:
         shown = public_url(url, self.config.scrub_query_params)  # the log and messages show no credential
         exchange = Exchange(method.upper(), shown, key.digest, path, occurrence)
         mode = self.config.mode
+        if vcr_request is not None and self.cassette is not None and not mode.goes_live_on_hit:
+            replay = self.cassette.play(vcr_request)
+            if replay is not None:
+                return self._from_cassette(exchange, key, replay)
         fresh_enough = not mode.goes_live_on_hit or (mode is Mode.REWRITE and exchange.path in self.refreshed)
-        found = self._find(key, exchange) if fresh_enough else None
+        found = self._find(key, exchange, (method, url, content_type, body)) if fresh_enough else None
         if found is not None:
-            return self._replaying(exchange, key, *found)
+            plan = self._replaying(exchange, key, *found)
+            if vcr_request is not None and self.cassette is not None and plan.replay is not None:
+                self.cassette.note(vcr_request, plan.replay, played=True)
+            return plan
         # What this request carried is replaced in what it records and in a miss message; a replayed
         # request writes and prints nothing, so it is not worth parsing its credentials.
-        self.store.scrubber.learn(url, headers, body, content_type)
+        self.store.scrubber.learn(sent_url, headers, sent_body, content_type)
         if mode is Mode.REPLAY:
-            self._miss(exchange, key, occurrence)
+            self._miss(exchange, key, occurrence, vcr_request)
+        plan = self._live(exchange, key, content_type, body, sent_url, sent_body)
+        plan.vcr_request = vcr_request
+        return plan
+
+    def _live(
+        self,
+        exchange: Exchange,
+        key: RequestKey,
+        content_type: str | None,
+        body: bytes | None,
+        sent_url: str,
+        sent_body: bytes | None,
+    ) -> Plan:
         request = None
-        if mode.records:
+        if self.config.mode.records:
             request = StoredRequest(
                 method=exchange.method,
-                url=shown,
+                url=exchange.url,
                 body=request_body_for_storage(body, content_type),
                 endpoint=exchange.endpoint,
                 model=_model_of(key),
@@ -201,11 +246,35 @@ class Tape:
             self.recorder.sent.append(exchange)
             if request is not None:
                 self._unfinished.add(exchange)
-        real_body = self.ids.to_real_bytes(body) if body else body
-        return Plan(self, exchange, key, request=request, url=self.ids.to_real(url), body=real_body)
+        real_body = self.ids.to_real_bytes(sent_body) if sent_body else sent_body
+        return Plan(self, exchange, key, request=request, url=self.ids.to_real(sent_url), body=real_body)
 
-    def _find(self, key: RequestKey, exchange: Exchange) -> tuple[Path, Recording] | None:
-        """Our own recording in the test's directory or a shared one, else a llama-stack one."""
+    def _ignored(self, method: str, url: str, body: bytes | None) -> Plan:
+        """A request the cassette's config ignores (``ignore_hosts``, ``before_record_request``
+        returning None): sent as it is, recorded nowhere, as VCR.py does."""
+        shown = public_url(url, self.config.scrub_query_params)
+        key = RequestKey("", {})
+        exchange = Exchange(method.upper(), shown, "", Path(), 1)
+        with self._lock:
+            self.recorder.sent.append(exchange)
+        return Plan(self, exchange, key, url=url, body=body)
+
+    def _from_cassette(self, exchange: Exchange, key: RequestKey, replay: codec.ReplayResponse) -> Plan:
+        assert self.cassette is not None
+        with contextlib.suppress(ValueError):  # an encoding we cannot read: no count
+            response = codec.encode_response(replay.status, replay.headers, replay.content, exchange.endpoint)
+            with self._lock:
+                self.recorder.tokens_replayed += payloads.tokens_used(response.body)
+        with self._lock:
+            self._calls[key.digest] -= 1  # the cassette answered: the n-th native file is still the n-th
+            self.recorder.replayed.append(dataclasses.replace(exchange, path=self.cassette.path))
+        return Plan(self, exchange, key, replay=replay)
+
+    def _find(
+        self, key: RequestKey, exchange: Exchange, keyed: tuple[str, str, str | None, bytes | None]
+    ) -> tuple[Path, Recording] | None:
+        """Our own recording in the test's directory or a shared one, then the native recordings of
+        the test's extra cassettes, else a llama-stack one."""
         recording = self.store.read(exchange.path)
         if recording is not None:
             return self._checked(key, exchange.path, recording)
@@ -214,12 +283,21 @@ class Tape:
             recording = store.read(path)
             if recording is not None:
                 return self._checked(key, path, recording)
+        for store, scope in self._extra:
+            options = dataclasses.replace(self.key_options, scope=scope)
+            extra_key = request_key(*keyed, options)
+            path = store.path_for(scope, extra_key.digest, exchange.occurrence)
+            recording = store.read(path)
+            if recording is not None:
+                return self._checked(extra_key, path, recording, options)
         indexes = [self.foreign[root] for root in self.config.read_dirs]
         return find(indexes, exchange.endpoint, key.canonical["body"], self.config.scope, self.config.ignore)
 
-    def _checked(self, key: RequestKey, path: Path, recording: Recording) -> tuple[Path, Recording]:
+    def _checked(
+        self, key: RequestKey, path: Path, recording: Recording, options: KeyOptions | None = None
+    ) -> tuple[Path, Recording]:
         """The recording found at ``path``, once sure it answers this request: its name may lie."""
-        wrong = key_check.refusal(path, recording, key, self.key_options)
+        wrong = key_check.refusal(path, recording, key, options or self.key_options)
         if wrong is not None:
             raise wrong
         return path, recording
@@ -244,7 +322,9 @@ class Tape:
             self.recorder.tokens_replayed += tokens
         return Plan(self, exchange, key, replay=replay)
 
-    def _miss(self, exchange: Exchange, key: RequestKey, occurrence: int) -> None:
+    def _miss(
+        self, exchange: Exchange, key: RequestKey, occurrence: int, vcr_request: VcrRequest | None
+    ) -> None:
         with self._lock:
             self.recorder.missed.append(exchange)
         earlier = sum(recording_path(self._folder, key.digest, n).exists() for n in range(1, occurrence))
@@ -258,9 +338,13 @@ class Tape:
             )
             for path, rec in self.store.scope_recordings(self.config.scope)
         ]
+        hint = None
+        if self.cassette is not None and vcr_request is not None:
+            candidates += self.cassette.candidates(vcr_request)
+            hint = f"pytest --record-mode=new_episodes {shlex.quote(self.nodeid)}"
         raise RecordingMissError(
             explain_miss(
-                self.recorder, self.nodeid, key, occurrence, earlier, candidates, self.store.scrubber
+                self.recorder, self.nodeid, key, occurrence, earlier, candidates, self.store.scrubber, hint
             )
         )
 
@@ -277,8 +361,20 @@ class Tape:
         if take.status < 200 or 300 <= take.status < 400:
             self._unrecordable(take)
             return
+        status, headers = take.status, take.headers
+        if self.cassette is not None:
+            hooked = self.cassette.recorded_response(status, headers, body)
+            if hooked is None:  # before_record_response dropped it: VCR.py records nothing either
+                with self._lock:
+                    self._unfinished.discard(plan.exchange)
+                return
+            status, headers, body = hooked
+            if plan.vcr_request is not None:
+                self.cassette.note(
+                    plan.vcr_request, codec.ReplayResponse(status, headers, [body]), played=False
+                )
         normalize = None if take.rewritten else (lambda value: take.ids.normalize(value, endpoint))
-        response = codec.encode_response(take.status, take.headers, body, endpoint, normalize)
+        response = codec.encode_response(status, headers, body, endpoint, normalize)
         recording = Recording(
             scope=self.config.scope,
             request=plan.request,
