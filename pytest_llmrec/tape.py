@@ -1,10 +1,9 @@
 """One test's session of recordings: what answers each request, and what the test leaves on disk.
 
 A ``Tape`` makes every decision about one test's traffic and knows no HTTP client.
-Interception asks it once per request (``plan``) and gets back a ``Plan``: the response
-to replay, or what to send live and how to take the live response in (``Plan.respond``
-gives a ``Take``: ``feed`` each chunk, then ``finish``), which makes ids stable on the
-way to the client and records the body once it is whole. New recordings wait in memory
+Interception asks it once per request (``plan``) and gets back a ``Plan`` (``plan.py``): the
+response to replay, or what to send live and how to take the live response in. A vcr-marked
+test's tape asks its cassette first (``dropin.player``). New recordings wait in memory
 until ``close`` keeps or drops them at teardown, so a test that fails can leave none.
 """
 
@@ -16,7 +15,7 @@ import shlex
 import threading
 import warnings
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -34,8 +33,9 @@ from pytest_llmrec.matching import KeyOptions, RequestKey, public_url, request_k
 from pytest_llmrec.misses import Candidate, explain_miss
 from pytest_llmrec.modes import Mode
 from pytest_llmrec.normalize import normalize_json
+from pytest_llmrec.plan import Plan, Take
 from pytest_llmrec.recorder import Exchange, LLMRecorder
-from pytest_llmrec.storage import codec, key_check, payloads, sdk_check, streams
+from pytest_llmrec.storage import codec, key_check, payloads, sdk_check
 from pytest_llmrec.storage.credentials import Names
 from pytest_llmrec.storage.recording import Recording, StoredRequest, request_body_for_storage
 from pytest_llmrec.storage.scrub import Scrubber
@@ -45,100 +45,6 @@ if TYPE_CHECKING:  # VCR.py is imported only by tests that use a cassette
     from vcr.request import Request as VcrRequest
 
     from pytest_llmrec.dropin.player import CassettePlayer
-
-
-class Plan:
-    """The decision for one request: the response to replay, or what to send live.
-
-    ``url`` and ``body`` are what a transport that can change the request sends: the test's
-    request with every stable id it carries translated back to the real one (our httpx and
-    httpx2 transports do; VCR.py's stubs send the request as the client made it).
-    """
-
-    def __init__(
-        self,
-        tape: Tape,
-        exchange: Exchange,
-        key: RequestKey,
-        *,
-        replay: codec.ReplayResponse | None = None,
-        request: StoredRequest | None = None,
-        url: str = "",
-        body: bytes | None = None,
-    ) -> None:
-        self.tape, self.exchange, self.key = tape, exchange, key
-        self.replay = replay
-        self.request = request  # what the recording will say was asked; None: nothing is recorded
-        self.url, self.body = url, body
-        self.vcr_request: VcrRequest | None = None  # the request as a cassette sees it, in vcr-marked tests
-
-    def respond(self, status: int, headers: Iterable[tuple[str, str]], *, rewrite: bool = True) -> Take:
-        """The live response began: pass its body through the returned Take.
-
-        ``rewrite=False``: the client receives the body from elsewhere (VCR.py's stubs hand it the
-        body they read), so the take only records it, normalised as a whole.
-        """
-        return Take(self, status, list(headers), rewrite=rewrite)
-
-    def failed(self) -> None:
-        """The live request got no response (connection refused, timeout): nothing to record, and
-        its place in the sequence of identical requests goes to the retry that may follow."""
-        self.tape._failed(self)
-
-
-class Take:
-    """A live response on its way to the client: its ids made stable as it passes, recorded once whole.
-
-    Streams (SSE, NDJSON) pass frame by frame; a JSON body is rewritten whole, so a client
-    reads it all first (``whole``). A compressed or non-JSON body passes as it came and is
-    normalised only in the recording.
-    """
-
-    def __init__(self, plan: Plan, status: int, headers: list[tuple[str, str]], *, rewrite: bool) -> None:
-        self.plan, self.status, self.headers = plan, status, headers
-        self.ids = plan.tape.ids.response(plan.key.digest, plan.exchange.occurrence)
-        self.finished = False
-        self._parts: list[bytes] = []
-        kind = media.kind(media.header(headers, "content-type"))
-        self._rewriter = self._rewriter_for(kind) if rewrite else None
-
-    def _rewriter_for(self, kind: media.Kind) -> streams.Rewriter | None:
-        if media.header(self.headers, "content-encoding") not in (None, "", "identity"):
-            return None  # the server compressed anyway: passed on as is, recorded decompressed
-        endpoint = self.plan.exchange.endpoint
-
-        def rewrite(data: bytes) -> bytes:
-            return self.ids.normalize_json(data, endpoint)
-
-        if kind in ("sse", "ndjson"):
-            return streams.FrameRewriter(kind == "sse", rewrite)
-        return streams.JsonRewriter(rewrite) if kind == "json" else None
-
-    @property
-    def whole(self) -> bool:
-        """The body is rewritten as a whole: read all of it, then ``feed`` and ``finish`` at once."""
-        return isinstance(self._rewriter, streams.JsonRewriter)
-
-    @property
-    def rewritten(self) -> bool:
-        """The client receives the body with stable ids (else it receives the body as it came)."""
-        return self._rewriter is not None
-
-    def feed(self, chunk: bytes) -> bytes:
-        """Take a chunk of the live body; returns what to pass on to the client now."""
-        out = self._rewriter.feed(chunk) if self._rewriter is not None else chunk
-        self._parts.append(out)
-        return out
-
-    def finish(self) -> bytes:
-        """The body ended: returns what is left to pass on, and records the whole (once)."""
-        if self.finished:
-            return b""
-        self.finished = True
-        rest = self._rewriter.finish() if self._rewriter is not None else b""
-        self._parts.append(rest)
-        self.plan.tape._taken(self, b"".join(self._parts))
-        return rest
 
 
 class Tape:
@@ -348,7 +254,7 @@ class Tape:
             )
         )
 
-    def _taken(self, take: Take, body: bytes) -> None:
+    def taken(self, take: Take, body: bytes) -> None:
         """A live response is whole: count what it spent, and keep it for writing at teardown."""
         plan = take.plan
         endpoint = plan.exchange.endpoint
@@ -404,7 +310,8 @@ class Tape:
             stacklevel=2,
         )
 
-    def _failed(self, plan: Plan) -> None:
+    def failed(self, plan: Plan) -> None:
+        """The live request got no response: see ``Plan.failed``."""
         with self._lock:
             self._unfinished.discard(plan.exchange)
             self.recorder.failed.append(plan.exchange)

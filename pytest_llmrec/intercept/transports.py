@@ -14,8 +14,9 @@ from collections.abc import AsyncIterator, Callable, Iterator
 from types import ModuleType
 from typing import Any, NamedTuple
 
+from pytest_llmrec.plan import Plan, Take
 from pytest_llmrec.storage.codec import ReplayResponse
-from pytest_llmrec.tape import Plan, Take, Tape
+from pytest_llmrec.tape import Tape
 
 
 class StreamClasses(NamedTuple):

@@ -15,7 +15,8 @@ from typing import Any
 
 import orjson
 
-from pytest_llmrec.tape import Plan, Tape
+from pytest_llmrec.plan import Plan
+from pytest_llmrec.tape import Tape
 
 _PLAN_ATTRIBUTE = "_llmrec_plan"
 
