@@ -46,6 +46,7 @@ options_key = pytest.StashKey[Options]()
 state_key = pytest.StashKey[SessionState]()
 call_failed_key = pytest.StashKey[bool]()
 call_ran_key = pytest.StashKey[bool]()
+tape_key = pytest.StashKey[Tape]()
 
 
 def pytest_addoption(parser: pytest.Parser, pluginmanager: pytest.PytestPluginManager) -> None:
@@ -147,6 +148,11 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             _marker(item)
         except ConfigError as error:
             raise pytest.UsageError(f"{item.nodeid}: {error}") from None
+        if item.get_closest_marker(MARKER_NAME) is not None and _vcr_marked(item):
+            raise pytest.UsageError(
+                f"{item.nodeid}: marked both llm_recording and vcr; keep one (vcr replays its cassette "
+                "and records native files beside it; llm_recording keeps them in recordings/)"
+            )
         if _records(item):
             state.collected(item.nodeid)
 
@@ -222,6 +228,10 @@ def llm_recorder(
     request: pytest.FixtureRequest, llm_recording_config: dict[str, Any]
 ) -> Iterator[LLMRecorder]:
     """Record and replay this test's LLM traffic; the value logs what was replayed, sent and recorded."""
+    if _vcr_marked(request.node):  # the vcr fixture's tape records this test: log that one
+        request.getfixturevalue("vcr")
+        yield request.node.stash[tape_key].recorder
+        return
     config = _resolve(request, llm_recording_config)
     state = request.config.stash[state_key]
     guard = replay_guard(state.allowed_hosts, request.node.nodeid) if config.mode is Mode.REPLAY else None
@@ -243,6 +253,7 @@ def recording(
 
     state = request.config.stash[state_key]
     tape = Tape(config, item.nodeid, refreshed=state.refreshed, foreign=state.foreign, cassette=cassette)
+    item.stash[tape_key] = tape
     with contextlib.ExitStack() as stack:
         stack.enter_context(intercepting(tape))
         if config.mode is Mode.REPLAY:
