@@ -160,7 +160,7 @@ def vcr(
     merged = vcr_options.merge_kwargs(request.getfixturevalue("vcr_config"), [m.kwargs for m in vcr_markers])
     _warn_once(pytestconfig, vcr_options.config_warnings(merged))
     try:
-        mode_name = vcr_options.record_mode(record_mode if _cli_mode(pytestconfig) else None, merged)
+        mode_name = vcr_options.record_mode(record_mode, merged)
     except ConfigError as error:
         raise pytest.UsageError(f"{request.node.nodeid}: {error}") from None
     extras = tuple(names.extra_cassette_path(str(a), vcr_cassette_dir) for m in vcr_markers for a in m.args)
@@ -177,10 +177,6 @@ def vcr(
         yield player.cassette
     if config.mode is Mode.REWRITE and core.test_passed(request.node) and player.path.is_file():
         player.path.unlink()  # replaced by the native recordings this run wrote beside it
-
-
-def _cli_mode(config: pytest.Config) -> bool:
-    return bool(config.option.record_mode or config.option.vcr_record)
 
 
 def _warn_once(config: pytest.Config, lines: list[str]) -> None:

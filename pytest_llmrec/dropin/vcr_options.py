@@ -89,9 +89,10 @@ def config_warnings(merged: Mapping[str, Any]) -> list[str]:
     return lines
 
 
-def record_mode(cli: str | None, merged: Mapping[str, Any]) -> str:
-    """pytest-recording's precedence: ``record_mode`` in vcr_config or a marker, then the command line."""
-    mode = merged.get("record_mode", cli) or "none"
+def record_mode(fixture: str, merged: Mapping[str, Any]) -> str:
+    """pytest-recording's precedence: ``record_mode`` in vcr_config or a marker, then the ``record_mode``
+    fixture (the command line's, else "none")."""
+    mode = merged.get("record_mode", fixture) or "none"
     mode = getattr(mode, "value", mode)  # VCR.py's RecordMode enum
     if mode not in RECORD_MODES:
         raise ConfigError(
