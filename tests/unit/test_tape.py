@@ -227,10 +227,10 @@ def test_a_redirect_is_not_recorded_and_gives_its_place_to_the_next_call(tmp_pat
         take.finish()
     recording.close(passed=True)
 
-    assert str(warned[0].message) == (
+    assert [str(w.message) for w in warned if w.category is RecordingWarning] == [
         f"POST {URL}: not recorded: the answer was 302, a redirect, which a recording cannot replay; "
         "let the client follow redirects, or call the final URL"
-    )
+    ]
     assert recording.recorder.recorded == [] and not list(tmp_path.rglob("*.json"))
     assert recording.plan("POST", URL, HEADERS, BODY).exchange.occurrence == 1
 

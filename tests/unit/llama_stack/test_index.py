@@ -210,7 +210,7 @@ def test_a_damaged_file_is_skipped_with_one_warning_and_the_others_still_answer(
     with pytest.warns(RecordingWarning) as warned:
         index = ForeignIndex.build(tmp_path)
 
-    assert [str(w.message) for w in warned] == [
+    assert [str(w.message) for w in warned if w.category is RecordingWarning] == [
         f"{bad}: {field}: {problem}; this llama-stack recording is skipped"
     ]
     assert index.skipped[bad] == f"{bad}: {field}: {problem}"
