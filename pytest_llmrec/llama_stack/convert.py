@@ -20,7 +20,7 @@ import orjson
 
 from pytest_llmrec import media
 from pytest_llmrec.errors import RecordingFileError
-from pytest_llmrec.llama_stack import genai
+from pytest_llmrec.llama_stack import genai, ollama
 from pytest_llmrec.storage import codec, payloads
 from pytest_llmrec.storage.recording import Recording, StoredRequest
 
@@ -32,14 +32,15 @@ def wire_path(document: dict[str, Any]) -> str:
     """The URL path the client really sent.
 
     llama-stack stores ``base_url + endpoint`` with an endpoint that repeats the base
-    URL's ``/v1`` (``.../openai/v1/v1/chat/completions``); the wire path drops it once.
+    URL's ``/v1`` (``.../openai/v1/v1/chat/completions``); the wire path drops it once. Ollama's
+    ``embed()`` was filed under ``/api/embeddings``; its wire path is ``/api/embed``.
     """
     request = document["request"]
     path = urllib.parse.urlsplit(request.get("url") or "").path
     endpoint = request.get("endpoint") or ""
     if "payload" not in request and endpoint.startswith("/v1/") and path.endswith(endpoint):
         return path[: -len(endpoint)] + endpoint[3:]
-    return path
+    return ollama.sent_path(path, document)
 
 
 def recorded_body(request: dict[str, Any]) -> Any:
@@ -50,6 +51,13 @@ def recorded_body(request: dict[str, Any]) -> Any:
         plain = {k: v for k, v in body.items() if k not in ("extra_body", "extra_query")}
         body = {**plain, **(body.get("extra_body") or {})}
     return body or None
+
+
+def sent_body(document: dict[str, Any]) -> Any:
+    """The JSON the client sent: the recorded body, or for an Ollama-native file what the installed
+    ollama SDK sends for the recorded arguments."""
+    body = recorded_body(document["request"])
+    return ollama.sent_body(wire_path(document), body) if ollama.response_type(document) else body
 
 
 def read_document(path: Path) -> dict[str, Any]:
@@ -89,7 +97,7 @@ def _stored_request(document: dict[str, Any]) -> StoredRequest:
     return StoredRequest(
         method=str(request.get("method") or "POST"),
         url=str(request.get("url") or ""),
-        body=recorded_body(request),
+        body=sent_body(document),
         endpoint=wire_path(document),
         model=request.get("model") if isinstance(request.get("model"), str) else None,
     )
@@ -141,6 +149,8 @@ def _response(response: dict[str, Any], path: Path) -> codec.StoredResponse:
     if all(isinstance(line, str) for line in body):  # HTTP-level: the SSE lines as received
         text = "".join(f"{line}\n" for line in body).encode()
         return codec.encode_response(status, [("content-type", "text/event-stream")], text)
+    if any(str(payloads.type_of(item)).startswith(ollama.SDK_MODULE) for item in body):
+        return codec.StoredResponse(status, codec.NDJSON, body, media.NDJSON_TYPES[0])  # as Ollama streams
     openai_chunks = any(str(payloads.type_of(item)).startswith("openai.") for item in body)
     stream = {"terminator": "[DONE]" if openai_chunks else None, "event_names": codec.EVENT_NAMES_NONE}
     return codec.StoredResponse(status, codec.SSE, body, "text/event-stream", stream)
@@ -166,7 +176,7 @@ def native_request(document: dict[str, Any], entry: Entry) -> NativeRequest:
         parts._replace(path=entry.wire_path, query=urllib.parse.urlencode(query or {}))
     )
     reads = entry.is_model_list or entry.wire_path.endswith(("/api/ps", "/api/tags"))
-    body = recorded_body(request)
+    body = sent_body(document)
     return NativeRequest(
         method="GET" if reads else str(request.get("method") or "POST"),
         url=url,

@@ -25,7 +25,7 @@ from pytest_llmrec.llama_stack import genai
 from pytest_llmrec.llama_stack.convert import (
     merged_model_list,
     read_document,
-    recorded_body,
+    sent_body,
     to_recording,
     wire_path,
 )
@@ -117,7 +117,7 @@ def _recorded_digest(entry: Entry, ignore: tuple[JsonPath, ...]) -> str:
     if entry.genai:
         sent = genai.wire_request(document)
         return _sent_digest(sent[1], ignore) if not isinstance(sent, str) else ""
-    return body_digest(recorded_body(document["request"]), ignore)
+    return body_digest(sent_body(document), ignore)
 
 
 def _warn_skipped(path: Path, error: BaseException) -> None:
@@ -168,7 +168,7 @@ def _entry(path: Path, document: Any) -> Entry | str:
         path=path,
         wire_path=path_on_wire,
         test_id=test_id,
-        body_digest=body_digest(recorded_body(request)),
+        body_digest=body_digest(sent_body(document)),
         is_model_list=path.name.startswith("models-") or path_on_wire.endswith(MODEL_LIST_SUFFIXES),
     )
 
