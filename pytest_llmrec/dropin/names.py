@@ -4,13 +4,11 @@ from __future__ import annotations
 
 import hashlib
 import os
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 # Characters pytest-recording replaces by "-" in a cassette name, as forbidden in file names.
 FORBIDDEN = "<>?%*:|\"'/\\"
-DEFAULT_SERIALIZER = "yaml"
 
 
 def max_filename_length() -> int:
@@ -31,8 +29,8 @@ def default_cassette_name(class_name: str | None, test_name: str) -> str:
 def shortened(name: str, config: dict[str, Any]) -> str:
     """A name too long for a file keeps a prefix and gains an md5, as pytest-recording does.
 
-    pytest-recording measures the suffix as the serializer's name without its dot (``yaml``),
-    and so does this: the same names come out.
+    pytest-recording measures the suffix as ``.yaml`` by default but as the serializer's bare name
+    (``json``) when one is configured, and so does this: the same names come out.
     """
     suffix = str(config.get("serializer", ".yaml"))
     limit = max_filename_length()
@@ -40,25 +38,6 @@ def shortened(name: str, config: dict[str, Any]) -> str:
         return name
     digest = hashlib.md5(name.encode()).hexdigest()
     return f"{name[: limit - len(suffix) - len(digest) - 3]}...{digest}"
-
-
-def ensure_suffix(suffix: str) -> Callable[[str], str]:
-    def add(path: str) -> str:
-        return path if path.endswith(suffix) else path + suffix
-
-    return add
-
-
-def cassette_path(name: str, cassette_dir: str, config: dict[str, Any]) -> Path:
-    """Where the test's own cassette is, as VCR.py composes it: the config's ``path_transformer`` (else
-    the serializer's suffix) on the name, then ``cassette_library_dir`` (else the module's cassette
-    folder) in front unless the path already starts with it."""
-    transformer = config.get("path_transformer") or ensure_suffix(
-        "." + str(config.get("serializer", DEFAULT_SERIALIZER))
-    )
-    library = os.fspath(config.get("cassette_library_dir") or cassette_dir)
-    path = os.fspath(transformer(name))
-    return Path(path if path.startswith(library) else os.path.join(library, path))
 
 
 def extra_cassette_path(path: str, cassette_dir: str) -> Path:
