@@ -333,3 +333,101 @@ def test_disable_recording_runs_vcr_tests_as_if_unmarked(
     for flag in ("--disable-recording", "--disable-vcr"):
         inner.run(flag).assert_outcomes(passed=1)
     assert not (inner.pytester.path / "cassettes").exists()
+
+
+def test_allow_playback_repeats(suite: InnerSuite, openai_server: OpenAICompatibleServer) -> None:
+    cassette = suite.pytester.path / "cassettes" / "test_repeat" / "test_twice.yaml"
+    record(cassette, lambda: ask(openai_server, "twice"))
+    suite.pytester.makepyfile(
+        test_repeat=HEAD
+        + textwrap.dedent(
+            """
+            @pytest.mark.vcr(allow_playback_repeats=True)
+            def test_twice(vcr):
+                assert ask("twice") == ask("twice") == "Echo: twice"
+                assert vcr.play_count == 2
+            """
+        )
+    )
+    suite.run("--record-mode=none").assert_outcomes(passed=1)
+    suite.pytester.makepyfile(
+        test_repeat=HEAD + '\n@pytest.mark.vcr\ndef test_twice():\n    ask("twice")\n    ask("twice")\n'
+    )
+    result = suite.run("--record-mode=none")
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(["*played already (allow_playback_repeats is off)*"])
+
+
+def test_filters_and_hooks_shape_what_is_recorded(
+    inner: InnerSuite, openai_server: OpenAICompatibleServer
+) -> None:
+    inner.pytester.makeconftest(
+        textwrap.dedent(
+            """
+            import pytest
+
+            def redact(response):
+                body = response["body"]["string"]
+                response["body"]["string"] = body.replace(b"gpt-4o-mini", b"redacted-model")
+                return response
+
+            def skip_embeddings(request):
+                return None if request.path.endswith("/embeddings") else request
+
+            @pytest.fixture(scope="session")
+            def vcr_config():
+                return {
+                    "filter_query_parameters": ["user_token"],
+                    "before_record_request": skip_embeddings,
+                    "before_record_response": redact,
+                }
+            """
+        )
+    )
+    inner.pytester.makepyfile(
+        test_hooks=HEAD
+        + textwrap.dedent(
+            """
+            @pytest.mark.vcr
+            def test_hooks():
+                requests.get(BASE + "/models?user_token=tok-9f8e7d", timeout=5)
+                requests.post(BASE + "/embeddings", json={"model": "m", "input": "x"}, timeout=5)
+            """
+        )
+    )
+    inner.run("--record-mode=new_episodes").assert_outcomes(passed=1)
+    (native,) = (inner.pytester.path / "cassettes" / "test_hooks" / "test_hooks").glob(
+        "*.json"
+    )  # no embeddings
+    text = native.read_text()
+    assert "tok-9f8e7d" not in text and "user_token" not in text
+    assert "redacted-model" in text and "gpt-4o-mini" not in text
+
+
+def test_pytest_vcr_spellings(suite: InnerSuite, openai_server: OpenAICompatibleServer) -> None:
+    record(suite.pytester.path / "cassettes" / "test_pv" / "custom.yaml", lambda: ask(openai_server, "pv"))
+    suite.pytester.makepyfile(
+        test_pv=HEAD
+        + textwrap.dedent(
+            """
+            @pytest.fixture
+            def vcr_cassette_name():
+                return "custom"
+
+            @pytest.mark.vcr
+            def test_pv():
+                assert ask("pv") == "Echo: pv"
+            """
+        )
+    )
+    suite.run("--vcr-record=none").assert_outcomes(passed=1)
+
+
+def test_when_pytest_recording_is_loaded_its_names_are_left_to_it(pytester: pytest.Pytester) -> None:
+    pytester.syspathinsert()
+    pytester.makepyfile(recording="def pytest_configure(config):\n    pass\n")  # stands for pytest-recording
+    pytester.makepyfile(test_x="def test_x():\n    pass\n")
+    result = pytester.runpytest("-p", "recording", "-p", "no:cacheprovider")
+    result.assert_outcomes(passed=1)
+    result.stdout.fnmatch_lines(["llmrec: pytest-recording is loaded and handles @pytest.mark.vcr*"])
+    assert "--record-mode" not in pytester.runpytest("-p", "recording", "--help").stdout.str()
