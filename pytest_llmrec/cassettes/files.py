@@ -17,6 +17,7 @@ import gzip
 import json
 import zlib
 from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +31,15 @@ from pytest_llmrec.errors import RecordingFileError
 GZIP_MAGIC = b"\x1f\x8b"
 YAML, JSON = "yaml", "json"
 Cassette = tuple[list[Request], list[dict[str, Any]]]
+
+
+@dataclass(frozen=True)
+class Interactions:
+    """A cassette's pairs, and where each response is in the file (``interactions[3].response``)."""
+
+    requests: list[Request]
+    responses: list[dict[str, Any]]
+    fields: list[str]
 
 
 class CassetteLoader(yaml.SafeLoader):
@@ -87,10 +97,16 @@ def serializer_of(path: Path) -> str:
 
 
 def read_cassette(path: Path, serializer: str | None = None) -> Cassette:
-    """The cassette's requests and responses; an empty file holds none, as VCR.py treats it as missing."""
+    """The cassette's requests and responses, as VCR.py's persister hands them to its ``Cassette``."""
+    found = read_interactions(path, serializer)
+    return found.requests, found.responses
+
+
+def read_interactions(path: Path, serializer: str | None = None) -> Interactions:
+    """The cassette's pairs; an empty file holds none, as VCR.py treats it as missing."""
     text = read_text(path)
     if not text.strip():
-        return [], []
+        return Interactions([], [], [])
     return parse_cassette(text, path, serializer or serializer_of(path))
 
 
@@ -111,7 +127,7 @@ def read_text(path: Path) -> str:
         raise RecordingFileError(path, "<file>", f"not UTF-8 text (byte {error.start})") from None
 
 
-def parse_cassette(text: str, path: Path, serializer: str = YAML) -> Cassette:
+def parse_cassette(text: str, path: Path, serializer: str = YAML) -> Interactions:
     """A cassette's text, parsed by the serializer that wrote it, then checked field by field."""
     return interactions(_parse(text, path, serializer), path)
 
@@ -136,7 +152,7 @@ def _parse(text: str, path: Path, serializer: str) -> Any:
         raise RecordingFileError(path, "<document>", f"not a readable YAML cassette ({error})") from None
 
 
-def interactions(data: Any, path: Path) -> Cassette:
+def interactions(data: Any, path: Path) -> Interactions:
     """The pairs of a parsed cassette: ``interactions:``, ``requests:``/``responses:``, or a bare list
     (VCR.py before 1.0)."""
     if isinstance(data, list):  # before VCR.py 1.0: a list of request/response pairs
@@ -146,7 +162,7 @@ def interactions(data: Any, path: Path) -> Cassette:
     if "interactions" in data:
         found = data["interactions"]
         if found is None:
-            return [], []
+            return Interactions([], [], [])
         if not isinstance(found, list):
             raise RecordingFileError(path, "interactions", f"a {_kind(found)}, not a list")
         return _pairs(found, path, "interactions")
@@ -157,8 +173,8 @@ def interactions(data: Any, path: Path) -> Cassette:
     )
 
 
-def _pairs(found: list[Any], path: Path, field: str) -> Cassette:
-    requests, responses = [], []
+def _pairs(found: list[Any], path: Path, field: str) -> Interactions:
+    requests, responses, fields = [], [], []
     for index, pair in enumerate(found):
         where = f"{field}[{index}]"
         if not isinstance(pair, Mapping):
@@ -168,10 +184,11 @@ def _pairs(found: list[Any], path: Path, field: str) -> Cassette:
                 raise RecordingFileError(path, f"{where}.{part}", "missing")
         requests.append(request_from(pair["request"], path, f"{where}.request"))
         responses.append(response_from(pair["response"], path, f"{where}.response"))
-    return requests, responses
+        fields.append(f"{where}.response")
+    return Interactions(requests, responses, fields)
 
 
-def _lists(found: Any, answers: Any, path: Path) -> Cassette:
+def _lists(found: Any, answers: Any, path: Path) -> Interactions:
     for name, value in (("requests", found), ("responses", answers)):
         if not isinstance(value, list):
             raise RecordingFileError(path, name, f"a {_kind(value)}, not a list")
@@ -180,8 +197,9 @@ def _lists(found: Any, answers: Any, path: Path) -> Cassette:
             path, "responses", f"{len(answers)} responses for {len(found)} requests: the lists must pair up"
         )
     requests = [request_from(item, path, f"requests[{n}]") for n, item in enumerate(found)]
-    responses = [response_from(item, path, f"responses[{n}]") for n, item in enumerate(answers)]
-    return requests, responses
+    fields = [f"responses[{n}]" for n in range(len(answers))]
+    responses = [response_from(item, path, where) for item, where in zip(answers, fields, strict=True)]
+    return Interactions(requests, responses, fields)
 
 
 def request_from(value: Any, path: Path, field: str) -> Request:
