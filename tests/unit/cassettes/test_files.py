@@ -5,7 +5,6 @@ from __future__ import annotations
 import gzip
 import json
 import string
-from pathlib import Path
 
 import httpx
 import pytest
