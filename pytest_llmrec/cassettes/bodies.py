@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import gzip
 import importlib
+import json
 import zlib
 from collections.abc import Mapping
 from pathlib import Path
@@ -25,8 +26,8 @@ BROTLI = ("br",)
 
 def body_bytes(value: Any, path: Path, field: str) -> bytes | None:
     """A stored body as bytes: text as UTF-8, ``!!binary`` as it is, ``{"string": ...}`` unwrapped,
-    the chunks of an iterator body joined. VCR.py's JSON serializer refuses binary bodies, so JSON
-    cassettes hold text only."""
+    the chunks of an iterator body joined, aiohttp's ``json=`` data (a mapping or list) as JSON.
+    VCR.py's JSON serializer refuses binary bodies, so JSON cassettes hold text only."""
     if value is None or isinstance(value, bytes):
         return value
     if isinstance(value, bytearray):
@@ -36,11 +37,16 @@ def body_bytes(value: Any, path: Path, field: str) -> bytes | None:
             return value.encode("utf-8")
         except UnicodeEncodeError as error:
             raise RecordingFileError(path, field, f"text that is not UTF-8 ({error.reason})") from None
-    if isinstance(value, Mapping) and "string" in value:
+    if isinstance(value, Mapping) and set(value) == {"string"}:
         return body_bytes(value["string"], path, f"{field}.string")
-    if isinstance(value, list):
+    if isinstance(value, list) and all(isinstance(item, (str, bytes, type(None))) for item in value):
         parts = [body_bytes(item, path, f"{field}[{n}]") for n, item in enumerate(value)]
         return b"".join(part or b"" for part in parts)
+    if isinstance(value, (Mapping, list)):  # aiohttp's stub stores json= data as it was given
+        try:
+            return json.dumps(value).encode("utf-8")
+        except (TypeError, ValueError) as error:
+            raise RecordingFileError(path, field, f"a JSON body that cannot be encoded ({error})") from None
     raise RecordingFileError(path, field, f"a {type(value).__name__}, not a string or binary body")
 
 

@@ -84,7 +84,9 @@ def _array_elements(body: bytes) -> list[bytes]:
     while True:
         while position < len(text) and text[position] in " \t\r\n,":
             position += 1
-        if position >= len(text) or text[position] == "]":
+        if position >= len(text):
+            return [body]  # cut short: no closing bracket
+        if text[position] == "]":
             break
         try:
             _, position = decoder.raw_decode(text, position)
