@@ -179,11 +179,14 @@ def _import(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
     if source.is_file() and sources.kind(source) == "cassette":
         return import_cassettes(source, args.destination, args.verbose)
     if not source.is_dir():
-        parser.error(f"{source} is neither a directory nor a VCR.py cassette")
+        parser.error(f"{source} is not a directory (nor a VCR.py cassette)")
     if sources.holds_cassettes(source):
         return import_cassettes(source, args.destination, args.verbose)
     if args.destination is None:
-        parser.error(f"{source} holds no VCR.py cassette; to import llama-stack recordings, name DEST")
+        parser.error(
+            f"{source} holds no VCR.py cassette, so nothing to convert in place; "
+            "to import llama-stack recordings, name DEST"
+        )
     return import_llama_stack(args.source, args.destination, args.shared_dir, args.verbose)
 
 

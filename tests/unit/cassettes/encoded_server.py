@@ -14,7 +14,7 @@ import vcr
 
 from fakes.loopback import LoopbackHandler, LoopbackServer, RecordedRequest
 
-ANSWER = {"id": "chatcmpl-abcdef123456", "object": "chat.completion", "choices": [{"text": "Sol"}]}
+ANSWER = {"id": "chatcmpl-abcdef123456", "object": "test.answer", "choices": [{"text": "Sol"}]}
 EVENTS = [{"type": "start", "n": 1}, {"type": "delta", "text": "So"}, {"type": "delta", "text": "l"}]
 GEMINI = [{"candidates": [{"content": {"parts": [{"text": part}]}}]} for part in ("S", "o", "l")]
 

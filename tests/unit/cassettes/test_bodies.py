@@ -42,10 +42,7 @@ def test_a_body_of_another_type_names_its_field():
     )
     with pytest.raises(RecordingFileError) as caught:
         bodies.body_bytes(3.5, HERE, "interactions[0].request.body")
-    assert (
-        str(caught.value)
-        == "c.yaml: interactions[0].request.body: a float, not a string or binary body"
-    )
+    assert str(caught.value) == "c.yaml: interactions[0].request.body: a float, not a string or binary body"
 
 
 @pytest.mark.parametrize(
