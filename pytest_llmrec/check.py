@@ -5,7 +5,8 @@ content (its request was edited, or it was copied from another scope), a file ly
 scope's folder, and temporary files a killed run left. ``--fix`` renames a mismatched file to
 the key its content gives, never over an existing file (a conflict is reported instead), and
 deletes temporary files whose writer is gone. Files not in this plugin's layout (llama-stack's,
-lying flat in a recordings directory) are counted and left alone.
+lying flat in a recordings directory) are counted and left alone, and so are VCR.py cassettes
+(``llmrec import`` converts those): a cassette is never reported as a damaged recording.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from typing import Any
 
 import orjson
 
+from pytest_llmrec.cassettes import sources
 from pytest_llmrec.errors import RecordingFileError
 from pytest_llmrec.matching import KeyOptions
 from pytest_llmrec.storage import atomic, key_check
@@ -44,6 +46,7 @@ class Finding:
 class Report:
     recordings: int = 0
     foreign: int = 0
+    cassettes: int = 0  # VCR.py cassettes: not recordings, left alone
     unverifiable: int = 0  # a scrubbed value stands in for what was sent: trusted by its name
     findings: list[Finding] = field(default_factory=list)
 
@@ -56,6 +59,7 @@ class Report:
         return {
             "recordings": self.recordings,
             "foreign": self.foreign,
+            "cassettes": self.cassettes,
             "unverifiable": self.unverifiable,
             "problems": [
                 {
@@ -77,6 +81,11 @@ class Report:
             f"llmrec check: {self.recordings} recording(s), {counts}"
             + (f", {fixed} fixed" if fixed else "")
             + (f"; {self.foreign} file(s) not in pytest-llmrec's layout left alone" if self.foreign else "")
+            + (
+                f"; {self.cassettes} VCR.py cassette(s) left alone (llmrec import converts them)"
+                if self.cassettes
+                else ""
+            )
         )
 
 
@@ -86,6 +95,8 @@ def check(paths: list[Path], *, fix: bool = False) -> Report:
     for path in _files(paths):
         if atomic.TEMP_NAME.fullmatch(path.name):
             report.findings.append(_temporary(path, fix))
+        elif path.name.endswith((*sources.YAML_SUFFIXES, ".json.gz")) and path.is_file():
+            report.cassettes += 1  # named on the command line: a cassette, or nobody's recording
         else:
             _check_recording(path, report, fix)
     return report
@@ -120,6 +131,9 @@ def _temporary(path: Path, fix: bool) -> Finding:
 
 def _check_recording(path: Path, report: Report, fix: bool) -> None:
     document = _document(path)
+    if sources.shape(document) == "cassette":
+        report.cassettes += 1
+        return
     scope = document.get("test_id") if isinstance(document, dict) else None
     in_layout = isinstance(scope, str) and _in_scope_folder(path, scope)
     try:

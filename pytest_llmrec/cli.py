@@ -1,7 +1,8 @@
 """The ``llmrec`` command: work on recordings outside a pytest run.
 
-``llmrec import SRC DEST`` converts a directory of llama-stack recordings into this
-plugin's layout. It refuses to overwrite a file whose content differs.
+``llmrec import SRC [DEST]`` converts VCR.py cassettes (in place by default: beside each
+cassette, where a vcr-marked test looks) or a directory of llama-stack recordings (into DEST)
+into this plugin's layout. It refuses to overwrite a file whose content differs.
 ``llmrec scan [PATH...]`` reads every file under the paths and exits 1 if one holds something
 shaped like a key.
 ``llmrec check [PATH...] [--fix] [--json]`` exits 1 if a recording is damaged, misnamed or
@@ -19,6 +20,8 @@ from pathlib import Path
 
 from pytest_llmrec import check as checking
 from pytest_llmrec import media
+from pytest_llmrec.cassettes import importer as cassette_import
+from pytest_llmrec.cassettes import sources
 from pytest_llmrec.errors import SecretInRecordingError
 from pytest_llmrec.llama_stack.convert import convertible
 from pytest_llmrec.llama_stack.index import ForeignIndex
@@ -98,12 +101,49 @@ def _report(
         print(f"  CONFLICT:   {path} exists with different content; not overwritten", file=sys.stderr)
 
 
+def import_cassettes(source: Path, destination: Path | None, verbose: bool) -> int:
+    """Convert VCR.py cassettes, report per source, and return 1 if a differing file was left in place."""
+    outcome = cassette_import.import_cassettes(source, destination)
+    where = destination if destination is not None else "beside each cassette"
+    print(f"{source}: {len(outcome.cassettes)} cassette(s)")
+    written = f"{len(outcome.written)} recording(s) written {where}"
+    print(f"  converted:  {len(outcome.converted)} cassette(s), {written}")
+    print(f"  unchanged:  {len(outcome.unchanged)} recording(s) already there, identical")
+    if outcome.recordings:
+        print(f"  native:     {outcome.recordings} recording file(s) among the sources, left alone")
+    for path, reason in outcome.skipped:
+        print(f"  skipped:    {path}: {reason}")
+    if verbose:
+        for path in outcome.written:
+            print(f"  written:    {path}")
+    for path in outcome.conflicts:
+        print(f"  CONFLICT:   {path} exists with different content; not overwritten", file=sys.stderr)
+    if outcome.cassettes:
+        print(
+            "  The cassettes were left as they are. Once the suite passes on the native files alone "
+            "(delete the cassettes, run pytest --record-mode=none), they can be deleted."
+        )
+    return 1 if outcome.conflicts else 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="llmrec", description=__doc__.split("\n\n")[0])
     commands = parser.add_subparsers(dest="command", required=True)
-    convert = commands.add_parser("import", help="convert llama-stack recordings into pytest-llmrec's layout")
-    convert.add_argument("source", type=Path, help="a llama-stack recordings directory")
-    convert.add_argument("destination", type=Path, help="the recordings directory to write into")
+    convert = commands.add_parser(
+        "import", help="convert VCR.py cassettes or llama-stack recordings into pytest-llmrec's layout"
+    )
+    convert.add_argument(
+        "source",
+        type=Path,
+        help="VCR.py cassettes (a file or a directory), or a llama-stack recordings directory",
+    )
+    convert.add_argument(
+        "destination",
+        type=Path,
+        nargs="?",
+        default=None,
+        help="the recordings directory to write into (cassettes: default in place, beside each cassette)",
+    )
     convert.add_argument(
         "--shared-dir",
         type=Path,
@@ -130,8 +170,23 @@ def main(argv: Sequence[str] | None = None) -> int:
         return scan(args.paths)
     if args.command == "check":
         return checking.main(args.paths, fix=args.fix, as_json=args.json)
-    if not args.source.is_dir():
-        parser.error(f"{args.source} is not a directory")
+    return _import(parser, args)
+
+
+def _import(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
+    """VCR.py cassettes or llama-stack recordings, told apart by what the source holds."""
+    source: Path = args.source
+    if source.is_file() and sources.kind(source) == "cassette":
+        return import_cassettes(source, args.destination, args.verbose)
+    if not source.is_dir():
+        parser.error(f"{source} is not a directory (nor a VCR.py cassette)")
+    if sources.holds_cassettes(source):
+        return import_cassettes(source, args.destination, args.verbose)
+    if args.destination is None:
+        parser.error(
+            f"{source} holds no VCR.py cassette, so nothing to convert in place; "
+            "to import llama-stack recordings, name DEST"
+        )
     return import_llama_stack(args.source, args.destination, args.shared_dir, args.verbose)
 
 

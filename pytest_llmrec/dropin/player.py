@@ -21,6 +21,7 @@ from vcr.matchers import get_matchers_results
 from vcr.request import Request
 
 from pytest_llmrec import media
+from pytest_llmrec.cassettes.responses import replay_response
 from pytest_llmrec.misses import Candidate
 from pytest_llmrec.normalize import normalize_body
 from pytest_llmrec.storage.codec import ReplayResponse
@@ -53,13 +54,6 @@ def vcr_response(replay: ReplayResponse) -> dict[str, Any]:
     }
 
 
-def replay_response(response: dict[str, Any]) -> ReplayResponse:  # TEMP until cassettes.responses lands
-    string = response["body"]["string"]
-    headers = [(name, value) for name, values in response["headers"].items() for value in values]
-    body = string.encode() if isinstance(string, str) else string
-    return ReplayResponse(int(response["status"]["code"]), headers, [body])
-
-
 def _reason(status: int) -> str:
     try:
         return HTTPStatus(status).phrase
@@ -86,7 +80,7 @@ class CassettePlayer:
         if not self.loaded:
             return None
         try:
-            return replay_response(self.cassette.play_response(request))
+            return replay_response(self.cassette.play_response(request), request.uri)
         except UnhandledHTTPRequestError:
             return None
 

@@ -17,6 +17,7 @@ from typing import Any
 from vcr import VCR
 from vcr.cassette import Cassette, CassetteNotFoundError
 
+from pytest_llmrec.cassettes import files
 from pytest_llmrec.dropin.player import CassettePlayer
 from pytest_llmrec.errors import ConfigError, did_you_mean
 from pytest_llmrec.modes import Mode
@@ -132,15 +133,14 @@ class CassetteFiles:
         raise AssertionError("pytest-llmrec never writes a cassette")
 
 
-def _load(path: Path, serializer: Any) -> tuple[list[Any], list[Any]]:  # TEMP until cassettes.files lands
-    from vcr.serialize import deserialize
+def _load(path: Path, serializer: Any) -> tuple[list[Any], list[Any]]:
+    """VCR.py's YAML and JSON serializers' files read by ``cassettes.files`` (old tags, gzip, both
+    layouts, errors naming the field); a serializer the user registered reads its own."""
+    from vcr.serializers import jsonserializer, yamlserializer
 
-    from pytest_llmrec.errors import RecordingFileError
-
-    try:
-        return deserialize(path.read_text(encoding="utf-8"), serializer)  # type: ignore[no-any-return]
-    except Exception as error:
-        raise RecordingFileError(path, "<document>", f"not a readable cassette ({error})") from None
+    if serializer is yamlserializer or serializer is jsonserializer or serializer is None:
+        return files.read_cassette(path, files.JSON if serializer is jsonserializer else files.YAML)
+    return files.read_custom(path, serializer)
 
 
 def make_vcr(cassette_dir: str, mode: str, extras: Sequence[Path], merged: Mapping[str, Any]) -> VCR:

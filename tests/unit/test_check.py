@@ -113,6 +113,7 @@ def test_json_output_lists_each_problem_with_file_and_field(tmp_path, capsys):
     assert json.loads(capsys.readouterr().out) == {
         "recordings": 1,
         "foreign": 0,
+        "cassettes": 0,
         "unverifiable": 0,
         "problems": [
             {
