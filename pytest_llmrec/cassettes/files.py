@@ -90,10 +90,17 @@ CassetteLoader.add_constructor("tag:yaml.org,2002:python/object/new:_io.BytesIO"
 CassetteLoader.add_constructor("tag:yaml.org,2002:python/object/apply:builtins.iter", _iterator)
 
 
-def serializer_of(path: Path) -> str:
-    """JSON for ``.json`` and ``.json.gz``, else YAML (VCR.py's default)."""
+def suffix_serializer(path: Path) -> str | None:
+    """The serializer a name says: JSON for ``.json(.gz)``, YAML for ``.yaml`` / ``.yml``; else None."""
     name = path.name[:-3] if path.name.endswith(".gz") else path.name
-    return JSON if name.endswith(".json") else YAML
+    if name.endswith(".json"):
+        return JSON
+    return YAML if name.endswith((".yaml", ".yml")) else None
+
+
+def serializer_of(path: Path) -> str:
+    """The serializer the name says, else YAML (VCR.py's default)."""
+    return suffix_serializer(path) or YAML
 
 
 def read_cassette(path: Path, serializer: str | None = None) -> Cassette:

@@ -139,7 +139,9 @@ def _load(path: Path, serializer: Any) -> tuple[list[Any], list[Any]]:
     from vcr.serializers import jsonserializer, yamlserializer
 
     if serializer is yamlserializer or serializer is jsonserializer or serializer is None:
-        return files.read_cassette(path, files.JSON if serializer is jsonserializer else files.YAML)
+        named = files.suffix_serializer(path)  # an extra cassette may be in the other format
+        default = files.JSON if serializer is jsonserializer else files.YAML
+        return files.read_cassette(path, named or default)
     return files.read_custom(path, serializer)
 
 

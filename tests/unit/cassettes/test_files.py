@@ -306,3 +306,40 @@ def test_any_file_gives_a_cassette_or_a_recording_file_error(tmp_path, document,
         assert error.path == path and error.field
     else:
         assert len(found.requests) == len(found.responses) == len(found.fields)
+
+
+class _Reversed:
+    """A serializer a user registered on VCR.py: JSON written backwards."""
+
+    @staticmethod
+    def deserialize(text):
+        return json.loads(text[::-1])
+
+    @staticmethod
+    def serialize(data):
+        return json.dumps(data)[::-1]
+
+
+def test_the_drop_in_persister_reads_vcrpys_serializers_and_a_users_own(
+    tmp_path, openai_server, encoded_server
+):
+    from pytest_llmrec.dropin.vcr_options import CassetteFiles
+
+    plain = tmp_path / "c.json"
+    record(plain, _two_calls(openai_server, encoded_server, "/sse"), serializer="json")
+    backwards = tmp_path / "c.rev"
+    backwards.write_text(plain.read_text()[::-1])
+    shared = tmp_path / "shared.yaml"
+    record(shared, _two_calls(openai_server, encoded_server))
+
+    _same(CassetteFiles([]).load_cassette(str(plain), jsonserializer), read_cassette(plain))
+    _same(CassetteFiles([]).load_cassette(str(backwards), _Reversed()), read_cassette(plain))
+    both = CassetteFiles([shared]).load_cassette(str(plain), jsonserializer)
+    assert len(both[0]) == 4 and both[1][2:] == read_cassette(shared)[1]  # extras follow the test's own
+
+    backwards.write_text("not json, backwards or not")
+    with pytest.raises(RecordingFileError) as caught:
+        CassetteFiles([]).load_cassette(str(backwards), _Reversed())
+    assert caught.value.field == "<document>" and caught.value.problem.startswith(
+        "its serializer cannot read it"
+    )
