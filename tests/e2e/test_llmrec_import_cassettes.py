@@ -99,6 +99,13 @@ SUITE = PREAMBLE + textwrap.dedent(
     def test_shared():
         save("shared", ask("shared"))
 
+    @pytest.mark.vcr
+    def test_responses_stream_then_chained():
+        events = list(client().responses.create(model="gpt-4o-mini", input="Say hi", stream=True))
+        first = events[-1].response
+        again = client().responses.create(model="gpt-4o-mini", input="And again", previous_response_id=first.id)
+        save("responses", [[event.type for event in events], first.output_text, again.output_text])
+
     class TestEmbeddings:
         @pytest.mark.vcr
         @pytest.mark.parametrize("text", ["short", "a longer: text?"], ids=["short", "long/one"])
@@ -108,7 +115,7 @@ SUITE = PREAMBLE + textwrap.dedent(
     """
 )
 
-TESTS = 9
+TESTS = 10
 
 
 @pytest.fixture
@@ -142,7 +149,7 @@ def test_a_vcrpy_suite_replays_on_its_cassettes_then_on_the_imported_files_alone
     assert main(["import", str(cassettes)]) == 0
     out = capsys.readouterr().out
     assert f"{cassettes}: {TESTS} cassette(s)" in out
-    assert f"converted:  {TESTS} cassette(s), 11 recording(s) written beside each cassette" in out
+    assert f"converted:  {TESTS} cassette(s), 13 recording(s) written beside each cassette" in out
     assert "can be deleted" in out and all(path.exists() for path in yaml_files)  # never deleted by import
     for path in yaml_files:
         path.unlink()
@@ -166,9 +173,9 @@ def test_import_is_idempotent_and_never_overwrites(project, capsys):
 
     assert main(["import", str(cassettes)]) == 0
     out = capsys.readouterr().out
-    assert "unchanged:  11 recording(s) already there, identical" in out
+    assert "unchanged:  13 recording(s) already there, identical" in out
     assert "converted:  0 cassette(s), 0 recording(s) written" in out
-    assert "native:     11 recording file(s) among the sources, left alone" in out
+    assert "native:     13 recording file(s) among the sources, left alone" in out
 
     victim = next(cassettes.rglob("test_chat/*.json"))
     victim.write_text(victim.read_text().replace("Echo: hello", "Echo: changed"))
@@ -176,7 +183,7 @@ def test_import_is_idempotent_and_never_overwrites(project, capsys):
     assert main(["import", str(cassettes)]) == 1
     captured = capsys.readouterr()
     assert f"CONFLICT:   {victim} exists with different content; not overwritten" in captured.err
-    assert "unchanged:  10 recording(s) already there, identical" in captured.out
+    assert "unchanged:  12 recording(s) already there, identical" in captured.out
     assert victim.read_bytes() == before
 
 
@@ -195,6 +202,7 @@ def test_imported_files_are_typed_streamed_and_scrubbed(project, capsys):
         "test_anthropic_stream",
         "test_chat",
         "test_gzip",
+        "test_responses_stream_then_chained",
         "test_retry_after_a_rate_limit",
         "test_stream",
         "test_two_bodies_one_url",
@@ -209,3 +217,11 @@ def test_imported_files_are_typed_streamed_and_scrubbed(project, capsys):
         doc["response"]["status"] for p, doc in documents.items() if p.parent.name.startswith("test_retry")
     ]
     assert sorted(retries) == [200, 429]
+    chain = [
+        doc for path, doc in documents.items() if path.parent.name == "test_responses_stream_then_chained"
+    ]
+    (streamed,) = [doc for doc in chain if doc["response"]["format"] == "sse"]
+    (chained,) = [doc for doc in chain if doc["response"]["format"] == "json"]
+    completed = streamed["response"]["body"][-1]
+    assert chained["request"]["body"]["previous_response_id"] == completed["__data__"]["response"]["id"]
+    assert completed["__data__"]["response"]["id"].startswith("rec-")
