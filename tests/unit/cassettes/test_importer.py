@@ -7,8 +7,10 @@ import gzip
 import json
 from pathlib import Path
 
+import pytest
 import yaml
 
+from pytest_llmrec.cassettes import bodies
 from pytest_llmrec.cassettes.importer import import_cassettes
 from pytest_llmrec.cli import main
 
@@ -139,3 +141,16 @@ def test_a_single_cassette_file_imports_and_says_the_yaml_can_go(tmp_path, capsy
         and base64.b64decode(document["response"]["body"]) == b"\xff\x00"
     )
     assert cassette.exists()
+
+
+@pytest.mark.skipif(bodies.brotli_module() is None, reason="brotli is not installed")
+def test_a_brotli_body_is_stored_decoded(tmp_path):
+    answer = {"object": "list", "data": [0.5]}
+    coded = bodies.brotli_module().compress(json.dumps(answer).encode())
+    headers = {"content-encoding": ["br"], "Content-Type": ["application/json"]}
+    cassette = _write(tmp_path / "test_br.yaml", [_pair({"q": 3}, coded, 200, headers)])
+
+    assert len(import_cassettes(cassette).written) == 1
+
+    (document,) = _documents(tmp_path / "test_br")
+    assert document["response"]["body"] == answer and document["response"]["format"] == "json"

@@ -11,6 +11,7 @@ import httpx
 import pytest
 import requests
 
+from pytest_llmrec.cassettes import bodies
 from pytest_llmrec.cassettes.files import read_cassette
 from pytest_llmrec.cassettes.responses import replay_response, split
 from pytest_llmrec.storage.codec import ReplayResponse
@@ -55,10 +56,12 @@ CLIENTS = {
 
 @pytest.mark.parametrize("decode_compressed_response", [False, True], ids=["as-stored", "decoded"])
 @pytest.mark.parametrize("client", list(CLIENTS))
-@pytest.mark.parametrize("coding", ["gzip", "deflate", "raw-deflate"])
+@pytest.mark.parametrize("coding", ["gzip", "deflate", "raw-deflate", "br"])
 def test_a_compressed_answer_replays_so_the_client_decodes_it_once(
     tmp_path, server, client, coding, decode_compressed_response
 ):
+    if coding == "br" and bodies.brotli_module() is None:
+        pytest.skip("brotli is not installed: no client here can ask for br")
     if coding == "raw-deflate" and decode_compressed_response and client == "httpx":
         pytest.skip("VCR.py's decode_compressed_response cannot read raw deflate: the live call fails")
     path = tmp_path / "c.yaml"
