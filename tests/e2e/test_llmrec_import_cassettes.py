@@ -95,6 +95,16 @@ SUITE = PREAMBLE + textwrap.dedent(
     def test_gzip():
         save("gzip", requests.post(ENCODED + "/gzip", json={{"q": 1}}).json())
 
+    @pytest.mark.vcr
+    def test_gzip_other_clients():
+        import aiohttp, httpx
+        async def fetch():
+            async with aiohttp.ClientSession() as session:
+                async with session.post(ENCODED + "/gzip", json={{"q": 2}}) as response:
+                    return await response.json()
+        # httpx's cassette keeps the body compressed, aiohttp's keeps it decoded under the same header
+        save("gzip-others", [httpx.post(ENCODED + "/gzip", json={{"q": 3}}).json(), asyncio.run(fetch())])
+
     @pytest.mark.vcr("shared.yaml")
     def test_shared():
         save("shared", ask("shared"))
@@ -115,7 +125,7 @@ SUITE = PREAMBLE + textwrap.dedent(
     """
 )
 
-TESTS = 10
+TESTS = 11
 
 
 @pytest.fixture
@@ -149,7 +159,7 @@ def test_a_vcrpy_suite_replays_on_its_cassettes_then_on_the_imported_files_alone
     assert main(["import", str(cassettes)]) == 0
     out = capsys.readouterr().out
     assert f"{cassettes}: {TESTS} cassette(s)" in out
-    assert f"converted:  {TESTS} cassette(s), 13 recording(s) written beside each cassette" in out
+    assert f"converted:  {TESTS} cassette(s), 15 recording(s) written beside each cassette" in out
     assert "can be deleted" in out and all(path.exists() for path in yaml_files)  # never deleted by import
     for path in yaml_files:
         path.unlink()
@@ -157,7 +167,12 @@ def test_a_vcrpy_suite_replays_on_its_cassettes_then_on_the_imported_files_alone
     inner.run("--record-mode=none", "--block-network").assert_outcomes(passed=TESTS)
     after = inner.results()
     assert after["gzip"]["id"].startswith("rec-")  # provider ids are stable in native files
-    assert {**after, "gzip": {**after["gzip"], "id": ANSWER["id"]}} == recorded
+    assert recorded["gzip-others"] == [ANSWER, ANSWER]
+    assert [{**answer, "id": answer["id"][:4]} for answer in after["gzip-others"]] == [
+        {**ANSWER, "id": "rec-"}
+    ] * 2
+    ids = {"gzip": {**after["gzip"], "id": ANSWER["id"]}, "gzip-others": recorded["gzip-others"]}
+    assert {**after, **ids} == recorded
 
     with pytest.raises(SystemExit) as stopped:  # nothing left to convert
         main(["import", str(cassettes)])
@@ -173,9 +188,9 @@ def test_import_is_idempotent_and_never_overwrites(project, capsys):
 
     assert main(["import", str(cassettes)]) == 0
     out = capsys.readouterr().out
-    assert "unchanged:  13 recording(s) already there, identical" in out
+    assert "unchanged:  15 recording(s) already there, identical" in out
     assert "converted:  0 cassette(s), 0 recording(s) written" in out
-    assert "native:     13 recording file(s) among the sources, left alone" in out
+    assert "native:     15 recording file(s) among the sources, left alone" in out
 
     victim = next(cassettes.rglob("test_chat/*.json"))
     victim.write_text(victim.read_text().replace("Echo: hello", "Echo: changed"))
@@ -183,7 +198,7 @@ def test_import_is_idempotent_and_never_overwrites(project, capsys):
     assert main(["import", str(cassettes)]) == 1
     captured = capsys.readouterr()
     assert f"CONFLICT:   {victim} exists with different content; not overwritten" in captured.err
-    assert "unchanged:  12 recording(s) already there, identical" in captured.out
+    assert "unchanged:  14 recording(s) already there, identical" in captured.out
     assert victim.read_bytes() == before
 
 
@@ -202,6 +217,7 @@ def test_imported_files_are_typed_streamed_and_scrubbed(project, capsys):
         "test_anthropic_stream",
         "test_chat",
         "test_gzip",
+        "test_gzip_other_clients",
         "test_responses_stream_then_chained",
         "test_retry_after_a_rate_limit",
         "test_stream",
