@@ -1,27 +1,21 @@
 """Cassette bodies: as bytes whatever form VCR.py stored them in, and their ``content-encoding``.
 
-VCR.py's clients disagree on what a cassette holds for a compressed response. requests' stub
-stores the raw compressed bytes with ``content-encoding: gzip``; aiohttp's stores the decoded
-body but keeps the header; ``decode_compressed_response: True`` stores it decoded and drops the
-header. So a body's header does not say whether it is compressed: ``compressed`` tries it.
+VCR.py's clients disagree on what a cassette holds for a compressed response. httpx's stub
+stores the raw compressed bytes with ``content-encoding: gzip``; the stubs of requests (urllib3)
+and aiohttp store the decoded body but keep the header; ``decode_compressed_response: True``
+stores it decoded and drops the header. So a body's header does not say whether it is
+compressed: ``compressed`` tries it. The codings themselves are ``storage.encodings``'.
 """
 
 from __future__ import annotations
 
-import gzip
-import importlib
 import json
-import zlib
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 from pytest_llmrec.errors import RecordingFileError
-
-IDENTITY = ("", "identity")
-GZIP = ("gzip", "x-gzip")
-DEFLATE = ("deflate",)
-BROTLI = ("br",)
+from pytest_llmrec.storage.encodings import codings, decode
 
 
 def body_bytes(value: Any, path: Path, field: str) -> bytes | None:
@@ -48,52 +42,6 @@ def body_bytes(value: Any, path: Path, field: str) -> bytes | None:
         except (TypeError, ValueError) as error:
             raise RecordingFileError(path, field, f"a JSON body that cannot be encoded ({error})") from None
     raise RecordingFileError(path, field, f"a {type(value).__name__}, not a string or binary body")
-
-
-def codings(content_encoding: str | None) -> list[str]:
-    """The codings applied, outermost last (``gzip, br``: gzip first, then brotli)."""
-    found = [part.strip().lower() for part in (content_encoding or "").split(",")]
-    return [coding for coding in found if coding not in IDENTITY]
-
-
-def brotli_module() -> Any:
-    """``brotli`` or ``brotlicffi`` (what urllib3, httpx and aiohttp decode ``br`` with), or None."""
-    for name in ("brotli", "brotlicffi"):
-        try:
-            return importlib.import_module(name)
-        except ImportError:
-            continue
-    return None
-
-
-def _undo(body: bytes, coding: str) -> bytes:
-    """One coding undone; ValueError if the body is not so coded, LookupError if we cannot tell."""
-    try:
-        if coding in GZIP:
-            return gzip.decompress(body)
-        if coding in DEFLATE:
-            try:
-                return zlib.decompress(body)
-            except zlib.error:
-                return zlib.decompress(body, -zlib.MAX_WBITS)  # raw deflate, as some servers send
-    except (OSError, EOFError, zlib.error) as error:
-        raise ValueError(f"not {coding} data ({error})") from None
-    if coding in BROTLI:
-        brotli = brotli_module()
-        if brotli is None:
-            raise LookupError("content-encoding br needs the brotli module to read (pip install brotli)")
-        try:
-            return brotli.decompress(body)  # type: ignore[no-any-return]
-        except Exception as error:  # brotli.error, brotlicffi.Error: no common base
-            raise ValueError(f"not br data ({error})") from None
-    raise LookupError(f"content-encoding {coding!r} cannot be read (gzip, deflate and br can)")
-
-
-def decode(body: bytes, content_encoding: str | None) -> bytes:
-    """The body with its codings undone; ValueError if not so coded, LookupError if unreadable."""
-    for coding in reversed(codings(content_encoding)):
-        body = _undo(body, coding)
-    return body
 
 
 def _looks_decoded(body: bytes) -> bool:

@@ -8,7 +8,6 @@ stored form: typed JSON, a list of typed stream events, text, or base64.
 from __future__ import annotations
 
 import base64
-import zlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -16,7 +15,7 @@ from typing import Any
 import orjson
 
 from pytest_llmrec import media
-from pytest_llmrec.storage import payloads, streams
+from pytest_llmrec.storage import encodings, payloads, streams
 
 JSON, TEXT, BASE64, SSE, NDJSON = "json", "text", "base64", "sse", "ndjson"
 FORMATS = (JSON, TEXT, BASE64, SSE, NDJSON)
@@ -65,13 +64,18 @@ class ReplayResponse:
 
 
 def decompress(body: bytes, content_encoding: str | None) -> bytes:
-    """Undo gzip/deflate so recordings hold readable bodies; other encodings are refused loudly."""
-    encoding = (content_encoding or "identity").strip().lower()
-    if encoding in ("identity", ""):
+    """The body as the client reads it, so recordings hold readable bodies.
+
+    A body that does not hold the coding its header names was decoded already: VCR.py's urllib3
+    stub hands over what urllib3 decoded, the header kept. It is recorded as it is, as VCR.py's
+    own ``decode_compressed_response`` treats it. A coding nothing here can read is refused.
+    """
+    try:
+        return encodings.decode(body, content_encoding)
+    except ValueError:
         return body
-    if encoding in ("gzip", "x-gzip", "deflate"):
-        return zlib.decompress(body, wbits=47)  # 32+15: gzip or zlib header, detected
-    raise ValueError(f"cannot record a response with content-encoding {encoding!r}")
+    except LookupError as error:
+        raise ValueError(f"cannot record this response: {error}") from None
 
 
 def _event_names(events: list[streams.SseEvent]) -> str:

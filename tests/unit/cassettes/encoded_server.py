@@ -13,7 +13,7 @@ from typing import Any
 import vcr
 
 from fakes.loopback import LoopbackHandler, LoopbackServer, RecordedRequest
-from pytest_llmrec.cassettes import bodies
+from pytest_llmrec.storage import encodings
 
 ANSWER = {"id": "chatcmpl-abcdef123456", "object": "test.answer", "choices": [{"text": "Sol"}]}
 EVENTS = [{"type": "start", "n": 1}, {"type": "delta", "text": "So"}, {"type": "delta", "text": "l"}]
@@ -26,8 +26,8 @@ def raw_deflate(data: bytes) -> bytes:
 
 
 CODERS: dict[str, Callable[[bytes], bytes]] = {"gzip": gzip.compress, "deflate": zlib.compress}
-if bodies.brotli_module() is not None:  # the test extras install it; clients decode br only with it
-    CODERS["br"] = bodies.brotli_module().compress
+if encodings.brotli_module() is not None:  # the test extras install it; clients decode br only with it
+    CODERS["br"] = encodings.brotli_module().compress
 
 
 class _Handler(LoopbackHandler):

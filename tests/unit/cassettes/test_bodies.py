@@ -10,6 +10,7 @@ import pytest
 
 from pytest_llmrec.cassettes import bodies
 from pytest_llmrec.errors import RecordingFileError
+from pytest_llmrec.storage import encodings
 from unit.cassettes.encoded_server import raw_deflate
 
 HERE = Path("c.yaml")
@@ -74,7 +75,7 @@ def test_header_lookup_ignores_the_case_of_names():
     assert bodies.header({}, "content-encoding") is None
 
 
-@pytest.mark.skipif(bodies.brotli_module() is not None, reason="brotli is installed here")
+@pytest.mark.skipif(encodings.brotli_module() is not None, reason="brotli is installed here")
 def test_brotli_without_the_module_is_a_clear_error_naming_file_and_field():
     coded = bytes(range(256))  # not text: compressed data, which only brotli could read
     with pytest.raises(RecordingFileError) as caught:
@@ -87,9 +88,9 @@ def test_brotli_without_the_module_is_a_clear_error_naming_file_and_field():
     assert not bodies.compressed(TEXT, "br")
 
 
-@pytest.mark.skipif(bodies.brotli_module() is None, reason="brotli is not installed")
+@pytest.mark.skipif(encodings.brotli_module() is None, reason="brotli is not installed")
 def test_brotli_bodies_decode_when_the_module_is_there():
-    coded = bodies.brotli_module().compress(TEXT)
+    coded = encodings.brotli_module().compress(TEXT)
     assert bodies.compressed(coded, "br") and bodies.decoded(coded, "br", HERE, "body") == TEXT
 
 

@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from pytest_llmrec.cassettes import bodies
 from pytest_llmrec.cassettes.importer import import_cassettes
 from pytest_llmrec.cli import main
+from pytest_llmrec.storage import encodings
 
 URL = "http://127.0.0.1:9/v1/responses"
 
@@ -143,10 +143,10 @@ def test_a_single_cassette_file_imports_and_says_the_yaml_can_go(tmp_path, capsy
     assert cassette.exists()
 
 
-@pytest.mark.skipif(bodies.brotli_module() is None, reason="brotli is not installed")
+@pytest.mark.skipif(encodings.brotli_module() is None, reason="brotli is not installed")
 def test_a_brotli_body_is_stored_decoded(tmp_path):
     answer = {"object": "list", "data": [0.5]}
-    coded = bodies.brotli_module().compress(json.dumps(answer).encode())
+    coded = encodings.brotli_module().compress(json.dumps(answer).encode())
     headers = {"content-encoding": ["br"], "Content-Type": ["application/json"]}
     cassette = _write(tmp_path / "test_br.yaml", [_pair({"q": 3}, coded, 200, headers)])
 

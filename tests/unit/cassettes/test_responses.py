@@ -11,9 +11,9 @@ import httpx
 import pytest
 import requests
 
-from pytest_llmrec.cassettes import bodies
 from pytest_llmrec.cassettes.files import read_cassette
 from pytest_llmrec.cassettes.responses import replay_response, split
+from pytest_llmrec.storage import encodings
 from pytest_llmrec.storage.codec import ReplayResponse
 from unit.cassettes.encoded_server import ANSWER, EVENTS, GEMINI, EncodedServer, record
 
@@ -60,7 +60,7 @@ CLIENTS = {
 def test_a_compressed_answer_replays_so_the_client_decodes_it_once(
     tmp_path, server, client, coding, decode_compressed_response
 ):
-    if coding == "br" and bodies.brotli_module() is None:
+    if coding == "br" and encodings.brotli_module() is None:
         pytest.skip("brotli is not installed: no client here can ask for br")
     if coding == "raw-deflate" and decode_compressed_response and client == "httpx":
         pytest.skip("VCR.py's decode_compressed_response cannot read raw deflate: the live call fails")

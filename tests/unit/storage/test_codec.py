@@ -1,4 +1,5 @@
 import gzip
+import zlib
 
 import orjson
 import pytest
@@ -129,3 +130,19 @@ def test_gzip_is_undone_before_storing():
     body = gzip.compress(b'{"x": 1}')
     stored = codec.encode_response(200, [*JSON_HEADERS, ("content-encoding", "gzip")], body)
     assert stored.body == {"x": 1}
+
+
+def test_a_body_decoded_already_under_its_coding_header_is_stored_as_it_is():
+    """VCR.py's urllib3 stub (requests) hands over what urllib3 decoded, ``content-encoding`` kept."""
+    stored = codec.encode_response(200, [*JSON_HEADERS, ("content-encoding", "gzip")], b'{"x": 1}')
+    assert stored.body == {"x": 1}
+
+
+def test_codings_are_undone_in_the_order_applied_and_an_unknown_one_refused():
+    body = gzip.compress(zlib.compress(b'{"x": 1}'))
+    stored = codec.encode_response(200, [*JSON_HEADERS, ("content-encoding", "deflate, gzip")], body)
+    assert stored.body == {"x": 1}
+    with pytest.raises(
+        ValueError, match="cannot record this response: content-encoding 'zstd' cannot be read"
+    ):
+        codec.encode_response(200, [*JSON_HEADERS, ("content-encoding", "zstd")], b"\x28\xb5\x2f\xfd")
