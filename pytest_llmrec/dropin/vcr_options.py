@@ -112,15 +112,20 @@ def to_mode(mode: str, *, recorded: bool) -> Mode:
 
 
 class CassetteFiles:
-    """The persister: the test's cassette and its extra ones, loaded together, never saved."""
+    """The persister: the test's cassette and its extra ones, loaded together, never saved.
 
-    def __init__(self, extras: Sequence[Path]) -> None:
+    ``own=False`` leaves the test's own cassette out, as ``rewrite`` does in pytest-recording,
+    which deletes it before the test: the ``vcr`` fixture then holds only what this run sends.
+    """
+
+    def __init__(self, extras: Sequence[Path], *, own: bool = True) -> None:
         self.extras = tuple(extras)
+        self.own = own
 
     def load_cassette(self, cassette_path: str, serializer: Any) -> tuple[list[Any], list[Any]]:
         requests: list[Any] = []
         responses: list[Any] = []
-        for path in dict.fromkeys([Path(cassette_path), *self.extras]):
+        for path in dict.fromkeys([*([Path(cassette_path)] if self.own else []), *self.extras]):
             if path.is_file():
                 found, answers = _load(path, serializer)
                 requests += found
@@ -154,7 +159,7 @@ def make_vcr(cassette_dir: str, mode: str, extras: Sequence[Path], merged: Mappi
         cassette_library_dir=cassette_dir,
         record_mode="all" if mode == "rewrite" else mode,
     )
-    vcr.register_persister(CassetteFiles(extras))
+    vcr.register_persister(CassetteFiles(extras, own=mode != "rewrite"))
     return vcr
 
 

@@ -160,6 +160,26 @@ def test_rewrite_replaces_the_cassette_only_when_the_test_passed(
         live.run("--record-mode=none", "--block-network").assert_outcomes(passed=1)
 
 
+@pytest.mark.parametrize(("mode", "requests"), [("rewrite", 1), ("all", 2)])
+def test_the_vcr_fixture_holds_what_pytest_recording_would_load(
+    live: DropinSuite, openai_server: OpenAICompatibleServer, mode: str, requests: int
+) -> None:
+    """rewrite deletes the cassette first in pytest-recording, so only this run's traffic is there;
+    VCR.py's ``all`` loads the cassette and appends to it."""
+    record(live.cassette("test_fx", "test_fx.yaml"), lambda: ask(openai_server, "again"))
+    live.module(
+        "test_fx",
+        f"""
+        @pytest.mark.vcr
+        def test_fx(vcr):
+            assert ask("again") == "Echo: again"
+            assert len(vcr.requests) == {requests}
+            assert vcr.responses[-1]["status"]["code"] == 200
+        """,
+    )
+    live.run(f"--record-mode={mode}").assert_outcomes(passed=1)
+
+
 def test_record_on_exception_off_records_nothing_for_a_failing_test(
     live: DropinSuite, openai_server: OpenAICompatibleServer
 ) -> None:
