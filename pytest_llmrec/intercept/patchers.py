@@ -120,4 +120,5 @@ def intercepting(tape: Tape) -> Iterator[Tape]:
                 stack.enter_context(patcher)
             yield tape
     finally:
+        patches.cassette.release()
         patches.in_use = False

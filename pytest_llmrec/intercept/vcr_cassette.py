@@ -31,6 +31,9 @@ class VcrCassette:
     def __init__(self, tape: Tape, skip_patchers: tuple[str, ...] = ()) -> None:
         self.tape = tape
         self.skip_patchers = skip_patchers  # VCR.py's patcher groups whose client is not installed
+        # Live plans whose response has not come: a stub appends a response only once it is whole,
+        # so one still here when the test ends got none (the connection failed).
+        self._waiting: set[Plan] = set()
 
     def _plan_for(self, vcr_request: Any) -> Plan:
         body = _body_bytes(vcr_request)
@@ -39,7 +42,15 @@ class VcrCassette:
             return cached[1]  # type: ignore[no-any-return]
         plan = self.tape.plan(vcr_request.method, vcr_request.uri, vcr_request.headers, body)
         setattr(vcr_request, _PLAN_ATTRIBUTE, (body, plan))
+        if plan.replay is None and plan.request is not None:
+            self._waiting.add(plan)
         return plan
+
+    def release(self) -> None:
+        """The test's block ends: a live request no response came back for failed, not cut short."""
+        waiting, self._waiting = self._waiting, set()
+        for plan in waiting:
+            plan.failed()
 
     def filter_request(self, request: Any) -> Any:
         return request  # every request is the tape's to decide
@@ -68,7 +79,9 @@ class VcrCassette:
         The stub hands the client the body it received, so such a client sees the real ids.
         """
         headers = [(name, value) for name, values in response["headers"].items() for value in values]
-        take = self._plan_for(request).respond(response["status"]["code"], headers, rewrite=False)
+        plan = self._plan_for(request)
+        self._waiting.discard(plan)
+        take = plan.respond(response["status"]["code"], headers, rewrite=False)
         take.feed(response["body"].get("string") or b"")
         take.finish()
 

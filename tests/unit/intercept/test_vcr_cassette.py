@@ -3,10 +3,16 @@
 from __future__ import annotations
 
 import json
+import socket
+import warnings
 
+import pytest
+import requests
 from vcr.request import Request
 
 from pytest_llmrec.config import RecordingConfig
+from pytest_llmrec.errors import RecordingWarning
+from pytest_llmrec.intercept.patchers import intercepting
 from pytest_llmrec.intercept.vcr_cassette import VcrCassette
 from pytest_llmrec.modes import Mode
 from pytest_llmrec.tape import Tape
@@ -70,3 +76,19 @@ def test_a_stub_asking_twice_about_one_request_gets_one_plan(tmp_path):
     recording.can_play_response_for(request)  # http.client's stub asks in connect() and in getresponse()
     recording.can_play_response_for(request)
     assert len(recording.tape.recorder.sent) == 1
+
+
+def test_a_request_refused_before_any_response_counts_as_failed_not_cut_short(tmp_path):
+    """requests through VCR.py's urllib3 stub to a port nothing listens on: no warning, nothing recorded."""
+    with socket.socket() as probe:  # a port that was free a moment ago, so the connection is refused
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    tape = Tape(RecordingConfig("t.py::test", Mode.RECORD_MISSING, tmp_path), "t.py::test")
+    with intercepting(tape), pytest.raises(requests.ConnectionError):
+        requests.get(f"http://127.0.0.1:{port}/v1/models", timeout=5)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RecordingWarning)
+        tape.close(passed=True)
+
+    assert [exchange.url for exchange in tape.recorder.failed] == [f"http://127.0.0.1:{port}/v1/models"]
+    assert not list(tmp_path.rglob("*.json"))
