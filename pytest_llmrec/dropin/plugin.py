@@ -45,7 +45,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         default=None,
         help="VCR.py record mode for tests marked vcr: none (default: replay, never record), once (record "
         "a test with no recording yet), new_episodes (record what has no recording), all or rewrite "
-        "(record again; rewrite removes the test's cassette once it passed). New recordings are "
+        "(record again; either removes the test's YAML cassette once the test passed). New recordings are "
         "pytest-llmrec's native files beside the cassette. --llm-record beats it.",
     )
     group.addoption(
