@@ -5,12 +5,7 @@
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 venv="${SUITE_VENV:-$here/../../../.tox/pytest-recording-baseline}"
-[ -x "$venv/bin/python" ] || python3 -m venv "$venv"
-"$venv/bin/python" -m pip install --quiet pytest-recording==0.14.1 vcrpy==9.4.2 pytest openai anthropic requests
-if "$venv/bin/python" -c "import pytest_llmrec" 2>/dev/null; then
-    echo "pytest-llmrec is installed in $venv: the baseline must be pytest-recording alone" >&2
-    exit 1
-fi
+. "$here/suite_venv.sh"
 copy="$(mktemp -d)"
 trap 'rm -rf "$copy"' EXIT
 cp -r "$here/." "$copy"

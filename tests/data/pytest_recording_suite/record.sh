@@ -4,12 +4,7 @@
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 venv="${SUITE_VENV:-/tmp/pytest-recording-suite-venv}"
-[ -x "$venv/bin/python" ] || python3 -m venv "$venv"
-"$venv/bin/python" -m pip install --quiet pytest-recording==0.14.1 vcrpy==9.4.2 pytest openai anthropic requests
-if "$venv/bin/python" -c "import pytest_llmrec" 2>/dev/null; then
-    echo "pytest-llmrec is installed in $venv: the baseline must be pytest-recording alone" >&2
-    exit 1
-fi
+. "$here/suite_venv.sh"
 "$venv/bin/python" "$here/serve.py" &
 server=$!
 trap 'kill $server' EXIT
@@ -17,4 +12,3 @@ sleep 1
 rm -rf "$here/tests/cassettes"
 cd "$here"
 env -u OPENAI_API_KEY -u ANTHROPIC_API_KEY "$venv/bin/python" -m pytest -p no:cacheprovider --record-mode=once "$@"
-"$venv/bin/python" -m pip freeze | grep -iE '^(pytest|pytest-recording|vcrpy|openai|anthropic|requests|httpx|httpx2)==' 
