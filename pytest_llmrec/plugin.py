@@ -16,6 +16,7 @@ from typing import Any
 
 import pytest
 
+from pytest_llmrec import last_run
 from pytest_llmrec.config import (
     MARKER_NAME,
     RecordingConfig,
@@ -333,6 +334,7 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
         return
     options = session.config.stash[options_key]
     state.decide(prune=options.unused == "prune")
+    last_run.save(session.config, state.verdict.unused, state.usage.why_not_checked())
     if options.unused == "fail" and state.verdict.unused and session.exitstatus == pytest.ExitCode.OK:
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
     if options.report is not None:

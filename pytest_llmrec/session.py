@@ -8,6 +8,7 @@ not narrowed or stopped, and only in a folder whose every reader re-recorded it 
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -55,6 +56,8 @@ class SessionState:
         return {
             **self.totals.to_json(),
             "unused": [str(path) for path in self.verdict.unused],
+            "unused_not_checked": self.usage.why_not_checked(),
+            "finished": time.time(),
             "broken": sorted(str(path) for path in self.verdict.broken),
         }
 

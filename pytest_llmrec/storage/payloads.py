@@ -7,6 +7,7 @@ glance. ``__data__`` is the provider's JSON as sent; replay re-emits it as is.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from pytest_llmrec.storage import sdk_types
@@ -66,8 +67,17 @@ def from_typed(value: Any) -> Any:
     return value
 
 
-def tokens_used(body: Any) -> int:
-    """Tokens a response reports (OpenAI's, Anthropic's and Ollama's field names), 0 if none.
+@dataclass(frozen=True)
+class TokenCounts:
+    """What a response says it cost: input (prompt) and output (completion) tokens, and their total."""
+
+    input: int = 0
+    output: int = 0
+    total: int = 0
+
+
+def token_counts(body: Any) -> TokenCounts:
+    """Tokens a response reports (OpenAI's, Anthropic's and Ollama's field names), zeros if none.
 
     Takes a body or a stream's events, typed or plain: usage sits at the top of a payload, so
     nothing is decoded below it. A stream reports usage in some of its events: input counts
@@ -81,7 +91,12 @@ def tokens_used(body: Any) -> int:
         prompt = max(prompt, _count(usage, "prompt_tokens", "input_tokens", "prompt_eval_count"))
         completion = max(completion, _count(usage, "completion_tokens", "output_tokens", "eval_count"))
         total = max(total, _count(usage, "total_tokens"))
-    return max(total, prompt + completion)
+    return TokenCounts(prompt, completion, max(total, prompt + completion))
+
+
+def tokens_used(body: Any) -> int:
+    """All the tokens a response reports (see ``token_counts``), 0 if none."""
+    return token_counts(body).total
 
 
 def _plain(value: Any) -> Any:

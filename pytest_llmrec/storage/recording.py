@@ -122,7 +122,7 @@ def _read_request(reader: validate.Reader, request: dict[str, Any]) -> StoredReq
     return StoredRequest(
         method=reader.get(request, "request", "method", str),
         url=reader.get(request, "request", "url", str),
-        body=request.get("body"),
+        body=request["body"] if "body" in request else request.get("payload"),  # llama-stack's newer files
         endpoint=reader.get(request, "request", "endpoint", str, ""),
         model=reader.get(request, "request", "model", (str, type(None)), None),
     )

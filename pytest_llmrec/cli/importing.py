@@ -1,12 +1,8 @@
-"""The ``llmrec`` command: work on recordings outside a pytest run.
+"""``llmrec import SRC [DEST]``: VCR.py cassettes or llama-stack recordings into this plugin's layout.
 
-``llmrec import SRC [DEST]`` converts VCR.py cassettes (in place by default: beside each
-cassette, where a vcr-marked test looks) or a directory of llama-stack recordings (into DEST)
-into this plugin's layout. It refuses to overwrite a file whose content differs.
-``llmrec scan [PATH...]`` reads every file under the paths and exits 1 if one holds something
-shaped like a key.
-``llmrec check [PATH...] [--fix] [--json]`` exits 1 if a recording is damaged, misnamed or
-misplaced, or a killed run left a temporary file; ``--fix`` renames misnamed files to their key.
+Cassettes convert in place by default (beside each cassette, where a vcr-marked test looks); a
+llama-stack recordings directory converts into DEST. A file whose content differs is never
+overwritten: it is reported as a conflict, and the exit status is 1.
 """
 
 from __future__ import annotations
@@ -15,10 +11,8 @@ import argparse
 import dataclasses
 import sys
 from collections import Counter
-from collections.abc import Sequence
 from pathlib import Path
 
-from pytest_llmrec import check as checking
 from pytest_llmrec import media
 from pytest_llmrec.cassettes import importer as cassette_import
 from pytest_llmrec.cassettes import sources
@@ -26,7 +20,6 @@ from pytest_llmrec.errors import SecretInRecordingError
 from pytest_llmrec.llama_stack.convert import convertible
 from pytest_llmrec.llama_stack.index import ForeignIndex
 from pytest_llmrec.matching import KeyOptions, public_url, request_key
-from pytest_llmrec.scan import scan
 from pytest_llmrec.storage import recording
 from pytest_llmrec.storage.store import Store
 
@@ -126,25 +119,20 @@ def import_cassettes(source: Path, destination: Path | None, verbose: bool) -> i
     return 1 if outcome.conflicts else 0
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="llmrec", description=__doc__.split("\n\n")[0])
-    commands = parser.add_subparsers(dest="command", required=True)
-    convert = commands.add_parser(
-        "import", help="convert VCR.py cassettes or llama-stack recordings into pytest-llmrec's layout"
-    )
-    convert.add_argument(
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
         "source",
         type=Path,
         help="VCR.py cassettes (a file or a directory), or a llama-stack recordings directory",
     )
-    convert.add_argument(
+    parser.add_argument(
         "destination",
         type=Path,
         nargs="?",
         default=None,
         help="the recordings directory to write into (cassettes: default in place, beside each cassette)",
     )
-    convert.add_argument(
+    parser.add_argument(
         "--shared-dir",
         type=Path,
         action="append",
@@ -152,28 +140,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="a directory whose model lists merge with the source's (llama-stack's "
         "common/recordings); repeatable",
     )
-    convert.add_argument("-v", "--verbose", action="store_true", help="list every file")
-    check = commands.add_parser(
-        "scan", help="exit 1 if any file under the paths (JSON, JSONL, YAML, text) holds something key-shaped"
-    )
-    check.add_argument("paths", type=Path, nargs="*", default=[Path(".")], help="files or directories")
-    verify = commands.add_parser(
-        "check", help="exit 1 if a recording is damaged, misnamed or misplaced, or a write was cut short"
-    )
-    verify.add_argument("paths", type=Path, nargs="*", default=[Path(".")], help="files or directories")
-    verify.add_argument(
-        "--fix", action="store_true", help="rename mismatched files, delete stale temporaries"
-    )
-    verify.add_argument("--json", action="store_true", help="print the report as JSON")
-    args = parser.parse_args(argv)
-    if args.command == "scan":
-        return scan(args.paths)
-    if args.command == "check":
-        return checking.main(args.paths, fix=args.fix, as_json=args.json)
-    return _import(parser, args)
+    parser.add_argument("-v", "--verbose", action="store_true", help="list every file")
 
 
-def _import(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
+def run(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
     """VCR.py cassettes or llama-stack recordings, told apart by what the source holds."""
     source: Path = args.source
     if source.is_file() and sources.kind(source) == "cassette":
@@ -188,7 +158,3 @@ def _import(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
             "to import llama-stack recordings, name DEST"
         )
     return import_llama_stack(args.source, args.destination, args.shared_dir, args.verbose)
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())
