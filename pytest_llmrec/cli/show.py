@@ -93,7 +93,7 @@ def render(shown: dict[str, Any]) -> str:
         "",
         "request",
     ]
-    lines += [_block(turn["role"], turn["text"]) for turn in request["messages"]]
+    lines += [_block(turn["role"], turn["text"]) for turn in request["messages"]] or ["  (no body)"]
     if request["tools"]:
         lines.append(_block("tools", ", ".join(request["tools"])))
     lines += ["", "answer"]

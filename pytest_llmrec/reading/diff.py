@@ -95,10 +95,9 @@ def _answer(old: Recording, new: Recording) -> list[Difference]:
     if before.model != after.model:
         found.append(Difference("answer", "model", f"{_show(before.model)} -> {_show(after.model)}"))
     if before.text != after.text:
-        lines = difflib.unified_diff(
-            before.text.splitlines(), after.text.splitlines(), "old", "new", lineterm="", n=1
-        )
-        found.append(Difference("answer", "text", "\n".join(list(lines)[2:])))
+        lines = difflib.unified_diff(before.text.splitlines(), after.text.splitlines(), lineterm="", n=0)
+        changed = [line for line in list(lines)[2:] if not line.startswith("@@")]
+        found.append(Difference("answer", "text", "\n".join(changed)))
     return found
 
 
