@@ -39,7 +39,7 @@ from pytest_llmrec.summary import summary_lines
 from pytest_llmrec.tape import Tape
 from pytest_llmrec.unused import narrowing, stop_reason
 
-PLACEHOLDER_KEYS = ("OPENAI_API_KEY",)
+PLACEHOLDER_KEYS = ("OPENAI_API_KEY", "AZURE_OPENAI_API_KEY", "ANTHROPIC_API_KEY")
 PLACEHOLDER_KEY = "sk-llmrec-replay-needs-no-key"
 
 DROPIN = "llmrec-dropin"  # the plugin serving pytest-recording's names

@@ -80,7 +80,7 @@ def suite(
     return inner
 
 
-def test_messages_record_with_stable_ids_and_replay_offline_equal(suite, anthropic_server):
+def test_messages_record_with_stable_ids_and_replay_offline_equal(suite, anthropic_server, monkeypatch):
     suite.run("--llm-record=record-missing").assert_outcomes(passed=TESTS)
     live = suite.results()
 
@@ -120,6 +120,7 @@ def test_messages_record_with_stable_ids_and_replay_offline_equal(suite, anthrop
 
     anthropic_server.stop()
     suite.forbid_sockets()
+    monkeypatch.delenv("ANTHROPIC_API_KEY")  # replay needs no key: the SDK gets a placeholder
     suite.run().assert_outcomes(passed=TESTS)
     assert suite.results() == live
 
