@@ -97,15 +97,15 @@ def _by_folder(paths: set[Path]) -> dict[Path, list[Path]]:
 def render(comparison: Comparison) -> str:
     lines = []
     for old, new, differences in comparison.changed:
-        lines.append(f"{old}" + ("" if old == new else f" -> {new}"))
+        lines.append(output.short_path(old) + ("" if old == new else f" -> {output.short_path(new)}"))
         for each in differences:
             if "\n" in each.detail:
                 lines.append(f"  {each.section:8} {each.path}:")
                 lines += [f"    {line}" for line in each.detail.splitlines()]
             else:
                 lines.append(f"  {each.section:8} {each.path}: {each.detail}")
-    lines += [f"only in old: {path}" for path in comparison.only_old]
-    lines += [f"only in new: {path}" for path in comparison.only_new]
+    lines += [f"only in old: {output.short_path(path)}" for path in comparison.only_old]
+    lines += [f"only in new: {output.short_path(path)}" for path in comparison.only_new]
     lines.append(
         f"{len(comparison.changed)} differ, {len(comparison.only_old)} only in old, "
         f"{len(comparison.only_new)} only in new, {comparison.same} the same"

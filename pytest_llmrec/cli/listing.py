@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import fnmatch
-import re
 import sys
 from pathlib import Path
 
@@ -12,7 +11,6 @@ from pytest_llmrec.cli import output
 from pytest_llmrec.reading import found, overview
 from pytest_llmrec.reading.overview import COLUMNS, Row, Stats
 
-_DIGEST = re.compile(r"^[0-9a-f]{64}")
 FILTERS = ("scope", "provider", "endpoint", "model")
 NUMERIC = ("status", "tokens", "size")
 
@@ -73,7 +71,7 @@ def ls(args: argparse.Namespace) -> int:
             each.status,
             each.tokens,
             output.size(each.size),
-            _short(each.file),
+            output.short_path(each.file),
         ]
         for each in selected
     ]
@@ -81,13 +79,6 @@ def ls(args: argparse.Namespace) -> int:
     total = sum(each.size for each in selected)
     print(f"{len(selected)} recording(s), {output.size(total)}")
     return 0
-
-
-def _short(file: str) -> str:
-    """A file with its 64-digit key cut to 12, which ``llmrec show`` takes as it is; --json keeps it whole."""
-    path = Path(file)
-    name = _DIGEST.sub(lambda digest: digest.group(0)[:12] + "...", path.name)
-    return str(path.with_name(name))
 
 
 def stats(args: argparse.Namespace) -> int:

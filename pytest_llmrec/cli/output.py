@@ -7,11 +7,15 @@ stderr are a few dozen lines, and ``llmrec`` runs in CI images where every depen
 from __future__ import annotations
 
 import os
+import re
 import sys
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import Any, TextIO
 
 import orjson
+
+_DIGEST = re.compile(r"^([0-9a-f]{12})[0-9a-f]{52}(\.\d+)?\.json$")
 
 
 def print_json(value: Any) -> None:
@@ -63,3 +67,13 @@ def progress(label: str, stream: TextIO | None = None) -> Callable[[int, int], N
             stream.flush()
 
     return show
+
+
+def short_path(file: object) -> str:
+    """A recording's path with its 64-digit key cut to 12 (``llmrec show`` takes those), ``.N`` kept."""
+    path = Path(str(file))
+    return str(
+        path.with_name(
+            _DIGEST.sub(lambda digest: digest.group(1) + "..." + (digest.group(2) or ""), path.name)
+        )
+    )

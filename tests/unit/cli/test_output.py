@@ -37,3 +37,10 @@ def test_progress_shows_on_a_terminal_and_is_silent_in_ci_or_a_pipe(monkeypatch)
     assert terminal.getvalue() == "\rreading 50/100\rreading 100/100\r\x1b[K"
     monkeypatch.setenv("CI", "true")
     assert output.progress("reading", Terminal()) is None
+
+
+def test_a_recordings_key_is_cut_to_what_show_takes():
+    key = "5e98b12dae47" + "0" * 52
+    assert output.short_path(f"recordings/t/{key}.json") == "recordings/t/5e98b12dae47..."
+    assert output.short_path(f"recordings/t/{key}.3.json") == "recordings/t/5e98b12dae47....3"
+    assert output.short_path("recordings/t/models-ab12.json") == "recordings/t/models-ab12.json"
