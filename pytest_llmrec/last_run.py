@@ -14,8 +14,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import pytest
-
 from pytest_llmrec.errors import ConfigError
 
 CACHE_KEY = "llmrec/last-run"  # pytest stores it as <cache_dir>/v/llmrec/last-run
@@ -37,9 +35,8 @@ class LastRun:
         }
 
 
-def save(config: pytest.Config, unused: list[Path], not_checked: str | None) -> None:
-    """Keep the verdict in pytest's cache (nothing when the cache plugin is off: ``-p no:cacheprovider``)."""
-    cache = getattr(config, "cache", None)
+def save(cache: Any, unused: list[Path], not_checked: str | None) -> None:
+    """Keep the verdict in pytest's ``config.cache``; None (``-p no:cacheprovider``) keeps nothing."""
     if cache is not None:
         paths = [path.resolve() for path in unused]
         cache.set(CACHE_KEY, LastRun(paths, not_checked, time.time()).to_json())

@@ -334,7 +334,7 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
         return
     options = session.config.stash[options_key]
     state.decide(prune=options.unused == "prune")
-    last_run.save(session.config, state.verdict.unused, state.usage.why_not_checked())
+    last_run.save(getattr(session.config, "cache", None), state.verdict.unused, state.usage.why_not_checked())
     if options.unused == "fail" and state.verdict.unused and session.exitstatus == pytest.ExitCode.OK:
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
     if options.report is not None:

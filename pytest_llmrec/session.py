@@ -40,7 +40,8 @@ class SessionState:
         self.totals.add(RunTotals.of(recorder))
         touched = [exchange.path for exchange in recorder.replayed] + recorder.written + recorder.kept
         folders = [Store(root).scope_dir(config.scope) for root in config.read_dirs]
-        self.usage.add(nodeid, folders, passed=passed, rewrite=config.mode is Mode.REWRITE, touched=touched)
+        rewrite, sole = config.mode is Mode.REWRITE, config.scope == nodeid
+        self.usage.add(nodeid, folders, passed=passed, rewrite=rewrite, touched=touched, sole=sole)
 
     def worker_output(self) -> dict[str, Any]:
         """What a pytest-xdist worker sends its controller (plain data, it crosses processes)."""

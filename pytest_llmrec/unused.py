@@ -17,6 +17,10 @@ which files it reads is known only once it ran. So a verdict needs:
   scope in its recordings_dir or one of its shared_dirs) ran its body and passed. A test
   that failed or skipped half-way may not have reached the request that uses a file.
 
+One exception to the first three: ``rewrite`` of a test whose scope is its node id (no
+``name=``) judges that test's own folder even in a narrowed run, since no other test reads it and
+re-recording that one test is what was asked (``rewritten_alone``).
+
 Only the folders of a test's own recordings_dir are judged: shared_dirs are read, never
 written, so nothing in them is listed or deleted. A file of a judged folder no test
 touched is read before it is listed: one that fails to read is ``broken`` (reported,
@@ -83,16 +87,27 @@ class StoreUsage:
     folders: dict[str, list[Path]] = field(default_factory=dict)  # test -> folders it reads, own first
     passed: set[str] = field(default_factory=set)  # tests whose body ran to the end and passed
     rewriting: set[str] = field(default_factory=set)  # tests that ran in ``rewrite`` mode
+    sole: set[str] = field(default_factory=set)  # tests whose scope is their node id: no other test reads it
     touched: set[Path] = field(default_factory=set)  # files replayed, written or kept
     broken: dict[Path, str] = field(default_factory=dict)  # files a test failed to read, and why
     narrowed: str | None = None  # why the run did not collect the whole suite
     stopped: str | None = None  # why the run ended before its last test
 
     def add(
-        self, nodeid: str, folders: list[Path], *, passed: bool, rewrite: bool, touched: list[Path]
+        self,
+        nodeid: str,
+        folders: list[Path],
+        *,
+        passed: bool,
+        rewrite: bool,
+        touched: list[Path],
+        sole: bool = False,
     ) -> None:
-        """A test's resolved folders (its own scope folder first) and what it did with them."""
+        """A test's resolved folders (its own scope folder first) and what it did with them;
+        ``sole``: its scope is its node id, so no other test reads its own folder."""
         self.folders[nodeid] = folders
+        if sole:
+            self.sole.add(nodeid)
         if passed:
             self.passed.add(nodeid)
         if rewrite:
@@ -127,10 +142,25 @@ class StoreUsage:
         own = {folders[0] for folders in self.folders.values() if folders}
         return sorted(folder for folder in own if readers[folder] <= self.passed)
 
+    def rewritten_alone(self) -> list[Path]:
+        """Own folders of tests that no other test reads, which ran ``rewrite`` and passed.
+
+        They are judged even in a narrowed run: ``pytest --llm-record=rewrite NODE_ID`` asks to record
+        that test again, and its folder's other files are what the new requests no longer use.
+        """
+        readers: dict[Path, set[str]] = defaultdict(set)
+        for nodeid, folders in self.folders.items():
+            for folder in folders:
+                readers[folder].add(nodeid)
+        alone = self.sole & self.rewriting & self.passed
+        own = {self.folders[nodeid][0] for nodeid in alone if self.folders.get(nodeid)}
+        return sorted(folder for folder in own if len(readers[folder]) == 1)
+
     def verdict(self) -> Verdict:
         """Walk the exercised folders only, and read each untouched file before calling it unused."""
         found = Verdict(broken=dict(self.broken))
         exercised = self.exercised()
+        exercised += [folder for folder in self.rewritten_alone() if folder not in exercised]
         for folder in exercised:
             for path in _recording_files(folder):
                 if path in self.touched or path in found.broken:
@@ -153,6 +183,7 @@ class StoreUsage:
             "folders": {nodeid: [str(f) for f in folders] for nodeid, folders in self.folders.items()},
             "passed": sorted(self.passed),
             "rewriting": sorted(self.rewriting),
+            "sole": sorted(self.sole),
             "touched": sorted(str(path) for path in self.touched),
             "broken": {str(path): problem for path, problem in self.broken.items()},
             "stopped": self.stopped,
@@ -166,6 +197,7 @@ class StoreUsage:
         )
         self.passed.update(data["passed"])
         self.rewriting.update(data["rewriting"])
+        self.sole.update(data["sole"])
         self.touched.update(Path(path) for path in data["touched"])
         self.broken.update({Path(path): problem for path, problem in data["broken"].items()})
         self.stopped = self.stopped or data["stopped"]

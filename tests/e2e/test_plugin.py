@@ -164,6 +164,45 @@ def test_rewrite_drops_the_recordings_a_test_no_longer_makes(inner, openai_serve
     assert "1 stale file(s) deleted" in result.stdout.str()
 
 
+@pytest.mark.parametrize("narrowing", [["test_drop.py::test_reworded"], ["-k", "reworded"]])
+def test_rewrite_of_one_test_drops_what_it_no_longer_asks_and_nothing_of_other_tests(inner, narrowing):
+    """After a prompt change, the re-record a miss suggests leaves one file per request, not two."""
+    inner.pytester.makepyfile(
+        test_drop=SUITE.split("@pytest.mark.llm_recording")[0]
+        + textwrap.dedent(
+            """
+            def ask(text):
+                client().chat.completions.create(model="gpt-4o-mini", messages=[{"role": "user", "content": text}])
+
+            @pytest.mark.llm_recording
+            def test_reworded():
+                ask(os.environ.get("PROMPT", "first wording"))
+
+            @pytest.mark.llm_recording
+            def test_other():
+                ask("other")
+
+            @pytest.mark.llm_recording(name="shared")
+            def test_shared_scope():
+                ask(os.environ.get("PROMPT", "first wording"))
+            """
+        )
+    )
+    inner.run("--llm-record=record-missing").assert_outcomes(passed=3)
+    before = inner.recordings()
+    with pytest.MonkeyPatch.context() as env:
+        env.setenv("PROMPT", "second wording")
+        result = inner.run("--llm-record=rewrite", *narrowing)
+    result.assert_outcomes(passed=1, deselected=2 if narrowing[0] == "-k" else 0)
+    after = inner.recordings()
+    (old,) = [path for path in before if path.parts[1] == "test_reworded"]
+    (new,) = [path for path in after if path.parts[1] == "test_reworded"]
+    assert old != new and "1 stale file(s) deleted" in result.stdout.str()
+    assert {p: d for p, d in after.items() if p.parts[1] != "test_reworded"} == {
+        p: d for p, d in before.items() if p.parts[1] != "test_reworded"
+    }  # the other test's and the named scope's files, byte for byte
+
+
 def test_record_missing_replays_what_is_recorded_without_the_network(suite, openai_server):
     suite.run("--llm-record=record-missing").assert_outcomes(passed=SUITE_TESTS)
     before = suite.recordings()
