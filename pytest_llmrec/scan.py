@@ -117,19 +117,32 @@ def _parsed(path: Path, text: str) -> Any:
         return None
 
 
-def scan(paths: list[Path]) -> int:
-    """Report every key-shaped string under the paths: 1 if any file holds one or cannot be read."""
+def scan(paths: list[Path], as_json: bool = False) -> int:
+    """Report every key-shaped string under the paths: 1 if any file holds one or cannot be read.
+
+    The report names the file, the field and the vendor, never the value: it lands in CI logs.
+    """
     files = flagged = 0
+    report: list[dict[str, str]] = []
     for path in files_under(paths):
         files += 1
         try:
             findings = scan_file(path)
         except OSError as error:
-            print(f"{path}: cannot read: {error}", file=sys.stderr)
+            problem = f"cannot read: {error}"
+            report.append({"file": str(path), "where": "<file>", "problem": problem})
+            if not as_json:
+                print(f"{path}: {problem}", file=sys.stderr)
             flagged += 1
             continue
         for finding in findings:
-            print(finding, file=sys.stderr)
+            report.append({"file": str(path), "where": finding.where, "problem": finding.hit.describe()})
+            if not as_json:
+                print(finding, file=sys.stderr)
         flagged += bool(findings)
-    print(f"llmrec scan: {files} file(s), {flagged} with a secret or unreadable")
+    if as_json:
+        document = {"files": files, "flagged": flagged, "findings": report}
+        print(orjson.dumps(document, option=orjson.OPT_INDENT_2).decode())
+    else:
+        print(f"llmrec scan: {files} file(s), {flagged} with a secret or unreadable")
     return 1 if flagged else 0

@@ -61,6 +61,7 @@ def parser() -> argparse.ArgumentParser:
     )
     found = command("scan", "exit 1 if any file under the paths holds something shaped like a key")
     found.add_argument("paths", type=Path, nargs="*", default=[Path(".")], help="files or directories")
+    found.add_argument("--json", action="store_true", help="print the findings as JSON")
     return top
 
 
@@ -89,7 +90,7 @@ def _run(top: argparse.ArgumentParser, args: argparse.Namespace) -> int:
     if args.command == "prune":
         return prune.run(args)
     if args.command == "scan":
-        return scan(args.paths)
+        return scan(args.paths, as_json=args.json)
     if args.command == "check":
         return checking.main(args.paths, fix=args.fix, as_json=args.json)
     return importing.run(top, args)

@@ -103,6 +103,24 @@ def test_every_planted_file_is_flagged_with_its_field_and_vendor(tmp_path, capsy
     )
 
 
+def test_json_names_each_finding_and_never_the_key(tmp_path, capsys):
+    for name, (content, _) in PLANTED.items():
+        (tmp_path / name).write_text(content)
+    (tmp_path / "clean.json").write_text(_recording({"answer": "Sol"}))
+
+    assert main(["scan", "--json", str(tmp_path)]) == 1
+
+    out = capsys.readouterr().out
+    report = json.loads(out)
+    assert (report["files"], report["flagged"]) == (len(PLANTED) + 1, len(PLANTED))
+    lines = {
+        f"{tmp_path / f['file']}: {f['where']} holds what looks like {f['problem']}"
+        for f in report["findings"]
+    }
+    assert lines == {f"{tmp_path / name}: {line}" for name, (_, line) in PLANTED.items()}
+    assert OPENAI not in out and AKIA not in out
+
+
 def test_version_control_and_virtualenvs_are_not_read(tmp_path, capsys):
     for folder in (".git", ".venv", "node_modules"):
         (tmp_path / folder).mkdir()
