@@ -94,7 +94,8 @@ def explain_miss(
 ) -> str:
     """The miss message. It lands in CI logs, so ``scrubber`` (default: environment credentials and
     key shapes) takes out what the request carried, as it does for recordings. ``record_command``:
-    what records the request, if not ``--llm-record=record-missing`` (a vcr-marked test's)."""
+    what records the request (a vcr-marked test's); else ``rewrite`` when the scope has recordings
+    (the request changed, and ``rewrite`` drops the file it replaces), ``record-missing`` when not."""
     scrubber = scrubber or Scrubber()
     candidates = [dataclasses.replace(c, body=scrubber.scrub_body(c.body, "request")) for c in candidates]
     canonical: dict[str, Any] = {
@@ -103,8 +104,12 @@ def explain_miss(
     }
     lines = _header(recorder, nodeid, key.digest, canonical, occurrence, recorded)
     lines += _nearest_lines(candidates, canonical)
-    record_command = record_command or f"pytest --llm-record=record-missing {shlex.quote(nodeid)}"
-    lines.append(f"  to record it:    {record_command}")
+    if record_command is not None:
+        lines.append(f"  to record it:    {record_command}")
+    elif candidates:  # a changed request: record-missing would leave the old file beside the new one
+        lines.append(f"  to re-record it: pytest --llm-record=rewrite {shlex.quote(nodeid)}")
+    else:
+        lines.append(f"  to record it:    pytest --llm-record=record-missing {shlex.quote(nodeid)}")
     return scrubber.scrub_text("\n".join(lines))
 
 

@@ -48,3 +48,17 @@ def test_the_miss_message_shows_no_credential_the_request_or_a_nearby_recording_
     assert opaque not in message and stripe not in message and "short" not in message
     assert "'content': 'use <header authorization>'" in message and "'api_key': '<field api_key>'" in message
     assert "password: '<field password>' -> (absent)" in message
+
+
+def test_a_changed_request_suggests_rewrite_and_a_new_one_record_missing(tmp_path):
+    """record-missing after a prompt change would leave the old recording beside the new one."""
+    body = b'{"model": "m", "messages": [{"role": "user", "content": "b"}]}'
+    key = request_key("POST", "https://x/v1/chat/completions", "application/json", body, KeyOptions("t"))
+    old = Candidate(Path("r.json"), "POST", "/v1/chat/completions", {"model": "m", "messages": []})
+    recorder = LLMRecorder(RecordingConfig("t", Mode.REPLAY, tmp_path))
+
+    changed = explain_miss(recorder, "tests/t.py::test_x", key, 1, 0, [old])
+    new = explain_miss(recorder, "tests/t.py::test_x", key, 1, 0, [])
+
+    assert changed.splitlines()[-1] == "  to re-record it: pytest --llm-record=rewrite tests/t.py::test_x"
+    assert new.splitlines()[-1] == "  to record it:    pytest --llm-record=record-missing tests/t.py::test_x"
