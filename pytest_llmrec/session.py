@@ -38,6 +38,8 @@ class SessionState:
         """Count a finished test; ``passed``: its body ran to the end and passed."""
         config = recorder.config
         self.totals.add(RunTotals.of(recorder))
+        if recorder.missed:
+            self.totals.missed_tests.append(nodeid)
         touched = [exchange.path for exchange in recorder.replayed] + recorder.written + recorder.kept
         folders = [Store(root).scope_dir(config.scope) for root in config.read_dirs]
         rewrite, sole = config.mode is Mode.REWRITE, config.scope == nodeid

@@ -9,15 +9,15 @@ MAX_LISTED = 20
 
 
 def summary_lines(state: SessionState, unused_action: str) -> list[str]:
-    """Nothing for a run that sent, replayed, deleted and found broken nothing, and in which no test
-    went out unrecorded."""
+    """Nothing for a run that sent, replayed, missed, deleted and found broken nothing, and in which no
+    test went out unrecorded."""
     return _recording_lines(state, unused_action) + _reached_network_lines(state)
 
 
 def _recording_lines(state: SessionState, unused_action: str) -> list[str]:
     totals, verdict = state.totals, state.verdict
     lines = []
-    if totals.replayed or totals.sent or totals.deleted:
+    if totals.replayed or totals.sent or totals.deleted or totals.missed:
         line = (
             f"llmrec: {totals.replayed} replayed, {totals.sent} sent live, {totals.recorded} recorded, "
             f"{totals.files_written()} file(s) written"
@@ -29,6 +29,13 @@ def _recording_lines(state: SessionState, unused_action: str) -> list[str]:
         lines.append(line + f"; tokens: {totals.tokens_replayed} replayed, {totals.tokens_live} spent live")
         if unused_action != "warn" and (why := state.usage.why_not_checked()):
             lines.append(f"llmrec: unused recordings not checked (--llm-unused={unused_action}): {why}")
+    missed = list(dict.fromkeys(totals.missed_tests))
+    if missed:
+        lines.append(
+            f"llmrec: {len(missed)} test(s) have no recording for a request they sent: "
+            "pytest --llm-record=record-missing records them (a test whose request changed: "
+            "--llm-record=rewrite, as its miss says)"
+        )
     if verdict.broken:
         lines.append(
             f"llmrec: {len(verdict.broken)} recording(s) could not be read, kept (fix or delete them):"

@@ -30,6 +30,7 @@ class RunTotals:
     written: list[Path] = field(default_factory=list)
     deleted: list[Path] = field(default_factory=list)
     reached_network: list[str] = field(default_factory=list)  # tests that recorded nothing yet went out
+    missed_tests: list[str] = field(default_factory=list)  # tests a recording was missing for
 
     @classmethod
     def of(cls, source: Any) -> RunTotals:

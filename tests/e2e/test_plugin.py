@@ -245,6 +245,23 @@ def test_replay_miss_names_test_request_and_directory_and_opens_no_socket(suite,
     assert openai_server.requests == []
 
 
+@pytest.mark.parametrize("workers", [[], ["-n", "2"]])
+def test_a_first_run_with_nothing_recorded_ends_with_one_line_saying_what_to_run(suite, workers):
+    result = suite.run(*workers)
+
+    result.assert_outcomes(failed=SUITE_TESTS)
+    lines = result.stdout.lines
+    assert (
+        "llmrec: 0 replayed, 0 sent live, 0 recorded, 0 file(s) written; tokens: 0 replayed, 0 spent live"
+        in lines
+    )
+    assert (
+        f"llmrec: {SUITE_TESTS} test(s) have no recording for a request they sent: pytest "
+        "--llm-record=record-missing records them (a test whose request changed: --llm-record=rewrite, "
+        "as its miss says)"
+    ) in lines
+
+
 IGNORED_METADATA = textwrap.dedent(
     """
     import json, os
