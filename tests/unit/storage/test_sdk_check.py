@@ -8,7 +8,7 @@ import orjson
 
 from pytest_llmrec.storage import recording, sdk_check
 
-EXAMPLES = Path(__file__).resolve().parents[3] / "example_suite" / "recordings" / "test_app"
+EXAMPLES = Path(__file__).resolve().parents[3] / "example_suite" / "recordings" / "openai" / "test_app"
 STREAM = (
     EXAMPLES
     / "test_streamed_answer_arrives_in_pieces"
