@@ -210,6 +210,8 @@ def _resolve(request: pytest.FixtureRequest, fixture: Any) -> RecordingConfig:
     """The test's configuration, resolved once, when its fixture value is known.
 
     Markers are read again here: a conftest hook or a fixture may have added one since collection.
+    A bad value stops the run: an ``llm_recording_config`` in a conftest is shared by many tests,
+    and each would fail with the same message.
     """
     item = request.node
     try:
@@ -221,7 +223,7 @@ def _resolve(request: pytest.FixtureRequest, fixture: Any) -> RecordingConfig:
             test_dir=item.path.parent,
         )
     except ConfigError as error:
-        raise pytest.UsageError(f"{item.nodeid}: {error}") from None
+        pytest.exit(f"pytest-llmrec: {item.nodeid}: {error}", returncode=pytest.ExitCode.USAGE_ERROR)
 
 
 @pytest.fixture

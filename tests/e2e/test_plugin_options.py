@@ -290,3 +290,19 @@ def test_a_marker_a_conftest_hook_adds_after_collection_is_honoured(inner, opena
 
     assert [p.parent.name for p in (inner.pytester.path / "cassettes").rglob("*.json")] == ["shared-scope"]
     assert not (inner.pytester.path / "recordings").exists()
+
+
+def test_a_misspelt_key_in_a_shared_llm_recording_config_stops_the_run_once(inner):
+    inner.pytester.makeconftest(
+        "import pytest\n@pytest.fixture\ndef llm_recording_config():\n    return {'recording_dir': 'cassettes'}\n"
+    )
+    inner.pytester.makepyfile(
+        test_many="import pytest\n"
+        + "".join(f"@pytest.mark.llm_recording\ndef test_{i}():\n    pass\n" for i in range(20))
+    )
+    result = inner.run()
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    out = result.stdout.str()
+    assert out.count("unknown keyword 'recording_dir' in the llm_recording_config fixture") == 1
+    assert "(did you mean 'recordings_dir'?)" in out
+    assert "1 error" not in out and "20 error" not in out
