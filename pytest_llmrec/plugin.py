@@ -37,6 +37,7 @@ from pytest_llmrec.session import SessionState
 from pytest_llmrec.storage.scrub import scrub_message
 from pytest_llmrec.summary import summary_lines
 from pytest_llmrec.tape import Tape
+from pytest_llmrec.unreachable import context_line
 from pytest_llmrec.unused import narrowing, stop_reason
 
 PLACEHOLDER_KEYS = ("OPENAI_API_KEY", "AZURE_OPENAI_API_KEY", "ANTHROPIC_API_KEY")
@@ -174,7 +175,25 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
         item.config.stash[state_key].usage.broken[broken.path] = str(broken)
     if call.excinfo is not None and isinstance(call.excinfo.value, LLMRecordingError):
         report.longrepr = _short_failure(item, call.excinfo)
+    elif call.excinfo is not None and report.failed and report.when in ("setup", "call"):
+        _add_unreachable_context(item, call.excinfo.value, report)
     return report
+
+
+def _add_unreachable_context(item: pytest.Item, error: BaseException, report: pytest.TestReport) -> None:
+    """After the SDK's long traceback of a refused connection, one line: mode, URL and where it came from."""
+    tape = item.stash.get(tape_key, None)
+    if tape is None:
+        return
+    line = context_line(tape.config.mode.value, tape.recorder.failed, error, os.environ)
+    if line is None:
+        return
+    line = scrub_message(line)
+    longrepr = report.longrepr
+    if isinstance(longrepr, str):
+        report.longrepr = f"{longrepr}\n{line}"
+    elif callable(add := getattr(longrepr, "addsection", None)):  # pytest's ExceptionRepr
+        add("llmrec", line)  # printed at the end of the failure, and sent by pytest-xdist workers
 
 
 def _recording_file_error(error: BaseException | None) -> RecordingFileError | None:

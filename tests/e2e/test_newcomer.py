@@ -1,0 +1,61 @@
+"""End-to-end: what a newcomer meets on a first run, after a prompt change, and when recording fails."""
+
+from __future__ import annotations
+
+import socket
+import textwrap
+
+import pytest
+
+# Three tests asking the loopback server one question each; QUESTION lets a run change the prompt.
+UNREACHABLE = textwrap.dedent(
+    """
+    import os
+    import openai, pytest
+
+    @pytest.mark.llm_recording
+    def test_from_the_environment():
+        client = openai.OpenAI(api_key="sk-test", max_retries=1)  # OPENAI_BASE_URL names the server
+        client.chat.completions.create(model="gpt-4o-mini", messages=[{"role": "user", "content": "hi"}])
+
+    @pytest.mark.llm_recording
+    def test_from_the_code():
+        client = openai.OpenAI(api_key="sk-test", base_url=os.environ["ELSEWHERE"], max_retries=0)
+        client.chat.completions.create(model="gpt-4o-mini", messages=[{"role": "user", "content": "hi"}])
+    """
+)
+
+
+def closed_port() -> int:
+    """A port on 127.0.0.1 nothing listens on: bound, then released."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@pytest.mark.parametrize("workers", [[], ["-n", "2"]], ids=["one process", "xdist -n 2"])
+def test_recording_against_an_unreachable_server_ends_with_mode_url_and_variable(inner, monkeypatch, workers):
+    port, other = closed_port(), closed_port()
+    monkeypatch.setenv("OPENAI_BASE_URL", f"http://127.0.0.1:{port}/v1")
+    monkeypatch.setenv("ELSEWHERE", f"http://127.0.0.1:{other}/v1")
+    inner.pytester.makepyfile(test_down=UNREACHABLE)
+
+    result = inner.run("--llm-record=record-missing", *workers)
+
+    result.assert_outcomes(failed=2)
+    result.stdout.fnmatch_lines(
+        [
+            "E*openai.APIConnectionError: Connection error.",
+            "*- llmrec -*",
+            f"pytest-llmrec: in mode 'record-missing', POST http://127.0.0.1:{port}/v1/chat/completions "
+            "(2 attempts) got no response (ConnectionRefusedError: [Errno 111] Connection refused); "
+            f"the server's address comes from OPENAI_BASE_URL=http://127.0.0.1:{port}/v1",
+        ]
+    )
+    result.stdout.fnmatch_lines(
+        [
+            f"pytest-llmrec: in mode 'record-missing', POST http://127.0.0.1:{other}/v1/chat/completions "
+            "got no response (ConnectionRefusedError: [Errno 111] Connection refused)",
+        ]
+    )
+    assert not list((inner.pytester.path / "recordings").rglob("*.json"))
