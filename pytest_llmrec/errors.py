@@ -39,6 +39,27 @@ class RecordingFileError(LLMRecordingError):
         super().__init__(f"{path}: {field}: {problem}")
 
 
+class RecordingWriteError(LLMRecordingError):
+    """A recording could not be written (a read-only directory, a file where a folder should be):
+    names the directory at fault, and the test once it is known."""
+
+    def __init__(self, path: Path, directory: Path, reason: str, nodeid: str | None = None) -> None:
+        self.path = path
+        self.directory = directory
+        self.reason = reason
+        self.nodeid = nodeid
+        whose = f"the recordings of {nodeid}" if nodeid else f"the recording {path.name}"
+        super().__init__(
+            f"pytest-llmrec: cannot write {whose}: {directory} {reason}. Make it a writable directory, "
+            f"or record elsewhere with --llm-recordings-dir=DIR (ini: llm_recordings_dir); "
+            f"the file would have been {path}"
+        )
+
+    def of_test(self, nodeid: str) -> RecordingWriteError:
+        """The same error, naming the test whose recording it was."""
+        return RecordingWriteError(self.path, self.directory, self.reason, nodeid)
+
+
 class ConfigError(ValueError):
     """An option, ini value, environment variable or marker argument is invalid."""
 

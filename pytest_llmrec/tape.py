@@ -22,9 +22,11 @@ from typing import TYPE_CHECKING
 from pytest_llmrec import media
 from pytest_llmrec.config import RecordingConfig
 from pytest_llmrec.errors import (
+    LLMRecordingError,
     RecordingFileError,
     RecordingMissError,
     RecordingWarning,
+    RecordingWriteError,
     SecretInRecordingError,
 )
 from pytest_llmrec.ids import IdMap
@@ -335,12 +337,15 @@ class Tape:
             return
         overwrite = self.config.mode is Mode.REWRITE
         key_options = key_check.key_options_document(self.key_options)
-        refused: list[SecretInRecordingError] = []
+        refused: list[LLMRecordingError] = []
         for path, recording in pending:
             try:
                 written = self.store.write(path, recording, overwrite=overwrite, key_options=key_options)
             except SecretInRecordingError as error:
                 refused.append(error)
+                continue
+            except RecordingWriteError as error:
+                refused.append(error.of_test(self.nodeid))
                 continue
             (self.recorder.written if written else self.recorder.kept).append(path)
             self.refreshed.add(path)

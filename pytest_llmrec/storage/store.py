@@ -21,7 +21,7 @@ from typing import Any
 
 import orjson
 
-from pytest_llmrec.errors import RecordingFileError
+from pytest_llmrec.errors import RecordingFileError, RecordingWriteError
 from pytest_llmrec.storage import atomic, key_check, recording
 from pytest_llmrec.storage.recording import Recording
 from pytest_llmrec.storage.scrub import Scrubber
@@ -121,16 +121,30 @@ class Store:
             document[key_check.KEY_OPTIONS_FIELD] = key_options
         document = self.scrubber.scrub(document)
         self.scrubber.check(document, str(path))
-        self.tidy(path.parent)
-        if overwrite and _same_but_real_ids(path, document):
-            return True  # only the real ids behind the stable ones changed: the file stays as it is
-        return atomic.write(path, recording.dumps(document), overwrite=overwrite)
+        try:
+            self.tidy(path.parent)
+            if overwrite and _same_but_real_ids(path, document):
+                return True  # only the real ids behind the stable ones changed: the file stays as it is
+            return atomic.write(path, recording.dumps(document), overwrite=overwrite)
+        except OSError as error:
+            raise RecordingWriteError(path, *_unwritable(path.parent, error)) from error
 
     def tidy(self, folder: Path) -> None:
         """Remove the temporary files a killed run left in ``folder``, once per folder and process."""
         if folder not in _TIDIED:
             _TIDIED.add(folder)
             atomic.remove_stale(folder)
+
+
+def _unwritable(folder: Path, error: OSError) -> tuple[Path, str]:
+    """The directory that kept a recording out of ``folder``, and why: the deepest part of the path
+    that exists is a file, or a directory the process cannot write to (read-only, full...)."""
+    existing = folder
+    while not os.path.lexists(existing) and existing.parent != existing:
+        existing = existing.parent
+    if not existing.is_dir():
+        return existing, "is a file, not a directory"
+    return existing, f"cannot be written to ({error.strerror or error})"
 
 
 _TIDIED: set[Path] = set()  # folders already rid of stale temporary files by this process

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from pytest_llmrec.errors import RecordingFileError
+from pytest_llmrec.errors import RecordingFileError, RecordingWriteError
 from pytest_llmrec.storage import atomic, codec
 from pytest_llmrec.storage.recording import Recording, StoredRequest
 from pytest_llmrec.storage.store import Store, scope_folder
@@ -125,3 +125,45 @@ def test_the_first_write_into_a_folder_removes_what_a_killed_run_left_there(tmp_
     Store(tmp_path).write(folder / "k.json", rec("whole"), overwrite=False)
 
     assert os.listdir(folder) == ["k.json"]
+
+
+ROOT = os.geteuid() == 0  # root writes into read-only directories: the permission test cannot fail there
+
+
+def test_a_recordings_dir_below_a_file_names_the_file_not_a_raw_oserror(tmp_path):
+    blocker = tmp_path / "notes.txt"
+    blocker.write_text("a file where the recordings' parent folder should be")
+    store = Store(blocker / "recordings")
+    path = store.path_for("tests/t.py::test_a", "ab" * 32, 1)
+
+    with pytest.raises(RecordingWriteError) as caught:
+        store.write(path, rec("hello"), overwrite=False)
+
+    assert caught.value.directory == blocker
+    assert str(caught.value) == (
+        f"pytest-llmrec: cannot write the recording {path.name}: {blocker} is a file, not a directory. "
+        "Make it a writable directory, or record elsewhere with --llm-recordings-dir=DIR "
+        f"(ini: llm_recordings_dir); the file would have been {path}"
+    )
+    assert str(caught.value.of_test("t.py::test_a")).startswith(
+        f"pytest-llmrec: cannot write the recordings of t.py::test_a: {blocker} is a file"
+    )
+
+
+@pytest.mark.skipif(ROOT, reason="root ignores directory permissions")
+@pytest.mark.parametrize("existing", ["recordings dir", "scope folder"])
+def test_a_read_only_directory_is_named_with_the_reason(tmp_path, existing):
+    store = Store(tmp_path / "recordings")
+    path = store.path_for("tests/t.py::test_a", "ab" * 32, 1)
+    locked = store.root if existing == "recordings dir" else path.parent
+    locked.mkdir(parents=True)
+    locked.chmod(0o555)
+    try:
+        with pytest.raises(RecordingWriteError) as caught:
+            store.write(path, rec("hello"), overwrite=False)
+    finally:
+        locked.chmod(0o755)
+
+    assert caught.value.directory == locked
+    assert f": {locked} cannot be written to (Permission denied). " in str(caught.value)
+    assert not path.exists()
