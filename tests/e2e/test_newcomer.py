@@ -1,4 +1,4 @@
-"""End-to-end: what a newcomer meets on a first run, after a prompt change, and when recording fails."""
+"""End-to-end: what a newcomer meets when recording fails: an unreachable server, an unwritable directory."""
 
 from __future__ import annotations
 
@@ -7,7 +7,6 @@ import textwrap
 
 import pytest
 
-# Three tests asking the loopback server one question each; QUESTION lets a run change the prompt.
 UNREACHABLE = textwrap.dedent(
     """
     import os
