@@ -287,8 +287,10 @@ def recording(
             stack.enter_context(guarding(guard))
         yield tape
     passed = not item.stash.get(call_failed_key, True)
-    tape.close(passed)
-    state.add(tape.recorder, item.nodeid, passed and item.stash.get(call_ran_key, False))
+    try:
+        tape.close(passed)
+    finally:  # counted even when its recordings cannot be written: the summary covers every test
+        state.add(tape.recorder, item.nodeid, passed and item.stash.get(call_ran_key, False))
     if tape.recorder.missed and passed:
         missed = "; ".join(f"{e.method} {e.url}" for e in tape.recorder.missed)
         pytest.fail(

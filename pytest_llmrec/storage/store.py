@@ -85,6 +85,8 @@ class Store:
                     f"a symlink to {target}, which does not exist; restore it or remove the link",
                 ) from None
             return None
+        except NotADirectoryError:  # a file where a folder of the path should be: nothing recorded
+            return None  # there, and recording there names the file (RecordingWriteError)
         except IsADirectoryError:
             raise RecordingFileError(
                 path, "<file>", "a directory, not a recording file; move it away"

@@ -58,3 +58,37 @@ def test_recording_against_an_unreachable_server_ends_with_mode_url_and_variable
         ]
     )
     assert not list((inner.pytester.path / "recordings").rglob("*.json"))
+
+
+RECORDS_ONE = textwrap.dedent(
+    """
+    import os
+    import openai, pytest
+
+    @pytest.mark.llm_recording
+    def test_sun():
+        client = openai.OpenAI(api_key="sk-test", base_url=os.environ["LLMREC_TEST_BASE_URL"], max_retries=0)
+        client.chat.completions.create(model="gpt-4o-mini", messages=[{"role": "user", "content": "hi"}])
+    """
+)
+
+
+def test_recordings_that_cannot_be_written_fail_the_test_naming_the_directory(inner):
+    blocker = inner.pytester.path / "notes.txt"
+    blocker.write_text("a file where the recordings' parent folder should be")
+    inner.pytester.makepyfile(test_one=RECORDS_ONE)
+
+    result = inner.run("--llm-record=record-missing", f"--llm-recordings-dir={blocker / 'recordings'}")
+
+    result.assert_outcomes(passed=1, errors=1)
+    result.stdout.fnmatch_lines(
+        [
+            "*ERROR at teardown of test_sun*",
+            "RecordingWriteError: pytest-llmrec: cannot write the recordings of test_one.py::test_sun: "
+            f"{blocker} is a file, not a directory. Make it a writable directory, or record elsewhere "
+            "with --llm-recordings-dir=DIR (ini: llm_recordings_dir); the file would have been "
+            f"{blocker}/recordings/test_one/test_sun/*.json",
+            "llmrec: 0 replayed, 1 sent live, 1 recorded, 0 file(s) written; *",
+        ]
+    )
+    assert "OSError" not in result.stdout.str() and "FileExistsError" not in result.stdout.str()
