@@ -174,7 +174,7 @@ def _rewrite(value: Any, ids: IdMap, *, ollama: bool, depth: int) -> Any:
     )
     out: dict[str, Any] = {}
     for key, item in value.items():
-        number = isinstance(item, int) and not isinstance(item, bool)
+        number = isinstance(item, (int, float)) and not isinstance(item, bool)  # created_at: 1733000000.123
         if ollama and key in OLLAMA_TIMES and isinstance(item, str):
             out[key] = EPOCH
         elif number and ((ollama and key.endswith("_duration")) or (fixed_times and key in TIMESTAMPS)):

@@ -111,3 +111,19 @@ def test_unchanged_json_keeps_its_bytes():
     data = b'{"object": "list", "data": [{"embedding": [0.1, 0.2]}]}'
     assert ids.normalize_json(data, "/v1/embeddings") is data
     assert ids.normalize_json(b"not json", "/v1/x") == b"not json"
+
+
+def test_float_timestamps_are_fixed_like_int_ones():
+    body = {"id": "resp_67ccd2bed1ec8190b14f964abc0542670bb6a6b452e3795b", "object": "response"}
+    body |= {"created_at": 1733000000.123, "output": [{"id": "msg_1a2b3c4d5e6f", "type": "message"}]}
+    chunk = {"object": "chat.completion.chunk", "id": "chatcmpl-AbC123xyz", "created": 1764000000.5}
+
+    normalized = IdMap().response(KEY, 1).normalize(body, "/v1/responses")
+    normalized_chunk = IdMap().response(KEY, 1).normalize(chunk, "/v1/chat/completions")
+
+    assert normalized["created_at"] == 0 and isinstance(normalized["created_at"], int)
+    assert normalized_chunk["created"] == 0
+    ollama = {"model": "llama3", "total_duration": 12.5, "done": True}
+    assert IdMap().response(KEY, 1).normalize(ollama, "/api/chat") == {**ollama, "total_duration": 0}
+    other = {"object": "response", "id": "resp_x1y2z3w4v5", "temperature": 0.7}
+    assert IdMap().response(KEY, 1).normalize(other, "/v1/responses")["temperature"] == 0.7
