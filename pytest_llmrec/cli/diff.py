@@ -50,13 +50,6 @@ class Comparison:
         }
 
 
-def _read(path: Path) -> found.Found:
-    each = found.read(path)
-    if each is None:
-        raise ConfigError(f"{path} is not a recording: it has no request and response")
-    return each
-
-
 def _pair(old: found.Found, new: found.Found, comparison: Comparison) -> None:
     differences = diff.compare(old.recording, new.recording)
     if differences:
@@ -124,7 +117,7 @@ def run(args: argparse.Namespace) -> int:
         comparison = compare_dirs(old, new)
     else:
         comparison = Comparison()
-        _pair(_read(old), _read(new), comparison)
+        _pair(found.require(old), found.require(new), comparison)
     if args.json:
         output.print_json(comparison.to_json())
     else:

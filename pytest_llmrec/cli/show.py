@@ -108,10 +108,7 @@ def _block(label: str, text: str) -> str:
 
 def show(args: argparse.Namespace) -> int:
     path = locate(args.recording, args.roots or [Path(".")])
-    each = found.read(path)
-    if each is None:
-        raise ConfigError(f"{path} is not a recording: it has no request and response")
-    shown = transcript(each)
+    shown = transcript(found.require(path))
     if args.json:
         output.print_json(shown)
     else:

@@ -56,18 +56,11 @@ def assemble(found: Recording) -> Answer:
     if response.format == codec.TEXT or isinstance(body, str):
         return Answer([Part("body", str(body))], None, tokens)
     if response.is_streaming:
-        events = [_event_data(event) for event in body] if isinstance(body, list) else []
+        events = [payloads.stream_event_data(event) for event in body] if isinstance(body, list) else []
         parts, model = _stream(events)
     else:
         parts, model = _body(body)
     return Answer(parts, model, tokens)
-
-
-def _event_data(event: Any) -> Any:
-    """A stored stream event's JSON (an SSE event stored with its name keeps it beside its data)."""
-    if isinstance(event, dict) and set(event) == {"event", "data"}:
-        return event["data"]
-    return event
 
 
 def _json(value: Any) -> str:

@@ -11,11 +11,11 @@ import os
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 import orjson
 
-from pytest_llmrec.errors import RecordingFileError
+from pytest_llmrec.cassettes import sources
+from pytest_llmrec.errors import ConfigError, RecordingFileError
 from pytest_llmrec.scan import SKIPPED_DIRS
 from pytest_llmrec.storage import recording, validate
 from pytest_llmrec.storage.recording import Recording
@@ -52,11 +52,6 @@ def json_files(paths: Iterable[Path]) -> list[Path]:
     return sorted(found)
 
 
-def looks_like_recording(document: Any) -> bool:
-    """Shaped like a recording (ours or llama-stack's): an object with a request and a response."""
-    return isinstance(document, dict) and "request" in document and "response" in document
-
-
 def read(path: Path) -> Found | None:
     """The recording in ``path``, or None when the file is not one; raises ``RecordingFileError``
     when it looks like a recording but cannot be read, or cannot be read at all."""
@@ -68,10 +63,20 @@ def read(path: Path) -> Found | None:
         document = orjson.loads(data)
     except orjson.JSONDecodeError:
         return None
-    if not looks_like_recording(document):
+    if sources.shape(document) != "recording":
         return None
     found = recording.from_document(document, path, validate.typed_keys_in(data))
     return Found(path, len(data), found)
+
+
+def require(path: Path) -> Found:
+    """The recording in ``path``; a ``ConfigError`` saying what the file is instead, when it is not one."""
+    each = read(path)
+    if each is not None:
+        return each
+    if sources.kind(path) == "cassette":
+        raise ConfigError(f"{path} is a VCR.py cassette, not a recording: `llmrec import {path}` converts it")
+    raise ConfigError(f"{path} is not a recording: it has no request and response")
 
 
 def harvest(paths: Iterable[Path], progress: Callable[[int, int], None] | None = None) -> Harvest:

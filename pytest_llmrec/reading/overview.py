@@ -63,7 +63,6 @@ def provider(found: Found) -> str:
 
 def row(found: Found, relative_to: Path | None = None) -> Row:
     recording = found.recording
-    response_model = assemble(recording).model
     file = found.path
     if relative_to is not None and file.is_relative_to(relative_to):
         file = file.relative_to(relative_to)
@@ -71,7 +70,7 @@ def row(found: Found, relative_to: Path | None = None) -> Row:
         scope=recording.scope or "",
         provider=provider(found),
         endpoint=recording.request.endpoint or urllib.parse.urlsplit(recording.request.url).path,
-        model=recording.request.model or response_model or "",
+        model=recording.request.model or assemble(recording).model or "",  # read the answer only if needed
         stream=recording.response.is_streaming,
         status=recording.response.status,
         tokens=payloads.tokens_used(recording.response.body),

@@ -57,9 +57,7 @@ def event_kinds(events: list[Any]) -> list[str]:
     """
     kinds: list[str] = []
     for event in events:
-        plain = payloads.from_typed(event)
-        if isinstance(plain, dict) and set(plain) == {"event", "data"}:
-            plain = plain["data"]
+        plain = payloads.stream_event_data(payloads.from_typed(event))
         kind = _kind(plain) or payloads.type_of(event) or json_type(plain)
         if not kinds or kinds[-1] != kind:
             kinds.append(kind)

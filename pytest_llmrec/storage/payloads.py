@@ -104,14 +104,19 @@ def _plain(value: Any) -> Any:
     return value[DATA_KEY] if is_typed(value) else value
 
 
+def stream_event_data(event: Any) -> Any:
+    """A stored stream event's JSON: an SSE event kept with its explicit name is ``{event, data}``."""
+    if isinstance(event, dict) and set(event) == {"event", "data"}:
+        return event["data"]
+    return event
+
+
 def _usage_of(data: Any) -> dict[str, Any] | None:
     """Where a body or stream event keeps its counts: ``usage``, the ``message`` of Anthropic's
     message_start, the ``response`` of a Responses API event, or Ollama's top level."""
-    data = _plain(data)
+    data = _plain(stream_event_data(data))
     if not isinstance(data, dict):
         return None
-    if "event" in data and "data" in data:  # a stored SSE event with an explicit name
-        return _usage_of(data["data"])
     for holder in (data, _plain(data.get("message")), _plain(data.get("response"))):
         if isinstance(holder, dict) and isinstance(holder.get("usage"), dict):
             return holder["usage"]  # type: ignore[no-any-return]

@@ -288,3 +288,19 @@ def test_ls_and_stats_read_llama_stacks_corpus_and_agree(capsys):
     assert stats["recordings"] == len(rows)
     assert stats["tokens"] == sum(row["tokens"] for row in rows) > 0
     assert sum(stats["providers"].values()) == len(rows)
+
+
+def test_a_cassette_recorded_by_pytest_recording_is_named_as_one_with_the_command_that_converts_it(capsys):
+    cassette = (
+        Path(__file__).resolve().parents[1]
+        / "data/pytest_recording_suite/tests/cassettes/test_chat/shared.yaml"
+    )
+    for command in (["show", str(cassette)], ["diff", str(cassette), str(cassette)]):
+        status, out, err = _run(capsys, *command)
+        assert (status, out) == (2, "")
+        assert err == (
+            f"llmrec {command[0]}: error: {cassette} is a VCR.py cassette, not a recording: "
+            f"`llmrec import {cassette}` converts it\n"
+        )
+    status, out, _ = _run(capsys, "ls", "--json", str(cassette.parent))
+    assert (status, json.loads(out)) == (0, [])
