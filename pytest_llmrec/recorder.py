@@ -37,6 +37,7 @@ class LLMRecorder:
     failed: list[Exchange] = field(default_factory=list)  # sent live, but no response came back
     written: list[Path] = field(default_factory=list)
     kept: list[Path] = field(default_factory=list)
+    unchanged: list[Path] = field(default_factory=list)  # rewritten to the very bytes they held
     discarded: list[Path] = field(default_factory=list)
     tokens_replayed: int = 0  # what the replayed responses report in their usage
     tokens_live: int = 0  # what the responses fetched live report: what this test spent

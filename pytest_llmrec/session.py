@@ -40,7 +40,12 @@ class SessionState:
         self.totals.add(RunTotals.of(recorder))
         if recorder.missed:
             self.totals.missed_tests.append(nodeid)
-        touched = [exchange.path for exchange in recorder.replayed] + recorder.written + recorder.kept
+        touched = (
+            [exchange.path for exchange in recorder.replayed]
+            + recorder.written
+            + recorder.kept
+            + recorder.unchanged
+        )
         folders = [Store(root).scope_dir(config.scope) for root in config.read_dirs]
         rewrite, sole = config.mode is Mode.REWRITE, config.scope == nodeid
         self.usage.add(nodeid, folders, passed=passed, rewrite=rewrite, touched=touched, sole=sole)

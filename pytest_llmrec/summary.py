@@ -22,6 +22,8 @@ def _recording_lines(state: SessionState, unused_action: str) -> list[str]:
             f"llmrec: {totals.replayed} replayed, {totals.sent} sent live, {totals.recorded} recorded, "
             f"{totals.files_written()} file(s) written"
         )
+        if unchanged := len(set(totals.unchanged)):
+            line += f", {unchanged} unchanged"
         if totals.deleted:
             line += f", {len(totals.deleted)} stale file(s) deleted"
         if totals.discarded:

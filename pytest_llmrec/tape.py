@@ -41,7 +41,7 @@ from pytest_llmrec.storage import codec, key_check, payloads, sdk_check
 from pytest_llmrec.storage.credentials import Names
 from pytest_llmrec.storage.recording import Recording, StoredRequest, request_body_for_storage
 from pytest_llmrec.storage.scrub import Scrubber
-from pytest_llmrec.storage.store import Store, recording_path
+from pytest_llmrec.storage.store import Store, Written, recording_path
 
 if TYPE_CHECKING:  # VCR.py is imported only by tests that use a cassette
     from vcr.request import Request as VcrRequest
@@ -347,7 +347,8 @@ class Tape:
             except RecordingWriteError as error:
                 refused.append(error.of_test(self.nodeid))
                 continue
-            (self.recorder.written if written else self.recorder.kept).append(path)
+            done = {Written.NEW: self.recorder.written, Written.UNCHANGED: self.recorder.unchanged}
+            done.get(written, self.recorder.kept).append(path)
             self.refreshed.add(path)
         for exchange in unfinished:
             warnings.warn(

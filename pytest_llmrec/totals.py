@@ -28,6 +28,7 @@ class RunTotals:
     tokens_replayed: int = _counter("tokens.replayed")  # what replayed responses report in their usage
     tokens_live: int = _counter("tokens.live")  # what live responses report: what the run spent
     written: list[Path] = field(default_factory=list)
+    unchanged: list[Path] = field(default_factory=list)  # rewritten to the very bytes they held
     deleted: list[Path] = field(default_factory=list)
     reached_network: list[str] = field(default_factory=list)  # tests that recorded nothing yet went out
     missed_tests: list[str] = field(default_factory=list)  # tests a recording was missing for

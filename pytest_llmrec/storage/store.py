@@ -13,6 +13,7 @@ recording (its name does not end in ``.json``) and the next write into that fold
 from __future__ import annotations
 
 import contextlib
+import enum
 import hashlib
 import os
 import re
@@ -52,6 +53,17 @@ def scope_folder(scope: str) -> Path:
 def recording_path(folder: Path, key: str, occurrence: int) -> Path:
     """The file of the ``occurrence``-th request with this key, in a scope's folder."""
     return folder / (f"{key}.json" if occurrence == 1 else f"{key}.{occurrence}.json")
+
+
+class Written(enum.Enum):
+    """What ``Store.write`` did; true unless an existing file was kept (``record-missing``)."""
+
+    NEW = "written"  # the file holds new bytes
+    UNCHANGED = "unchanged"  # a rewrite whose document equals the file's: no byte changed
+    KEPT = "kept"  # the file existed and was not to be replaced
+
+    def __bool__(self) -> bool:
+        return self is not Written.KEPT
 
 
 class Store:
@@ -108,7 +120,7 @@ class Store:
 
     def write(
         self, path: Path, rec: Recording, *, overwrite: bool, key_options: dict[str, Any] | None = None
-    ) -> bool:
+    ) -> Written:
         """Write durably and atomically (see the module's docstring); never leaves a half-written file.
 
         With ``overwrite``, a file that differs only in ``id_normalization_mapping`` is left
@@ -126,8 +138,9 @@ class Store:
         try:
             self.tidy(path.parent)
             if overwrite and _same_but_real_ids(path, document):
-                return True  # only the real ids behind the stable ones changed: the file stays as it is
-            return atomic.write(path, recording.dumps(document), overwrite=overwrite)
+                return Written.UNCHANGED  # at most the real ids behind the stable ones changed: kept as is
+            placed = atomic.write(path, recording.dumps(document), overwrite=overwrite)
+            return Written.NEW if placed else Written.KEPT
         except OSError as error:
             raise RecordingWriteError(path, *_unwritable(path.parent, error)) from error
 

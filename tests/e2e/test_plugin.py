@@ -136,7 +136,7 @@ def test_rewrite_against_fresh_ids_and_timestamps_changes_no_byte(suite, openai_
     rewritten.assert_outcomes(passed=SUITE_TESTS)
     assert len(openai_server.requests) == SUITE_REQUESTS  # every request went live again
     assert suite.recordings() == before
-    assert "8 sent live, 8 recorded, 8 file(s) written" in rewritten.stdout.str()
+    assert "8 sent live, 8 recorded, 0 file(s) written, 8 unchanged;" in rewritten.stdout.str()
 
 
 def test_rewrite_drops_the_recordings_a_test_no_longer_makes(inner, openai_server):
