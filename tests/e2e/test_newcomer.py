@@ -92,3 +92,61 @@ def test_recordings_that_cannot_be_written_fail_the_test_naming_the_directory(in
         ]
     )
     assert "OSError" not in result.stdout.str() and "FileExistsError" not in result.stdout.str()
+
+
+UNMARKED = textwrap.dedent(
+    """
+    import os
+    import openai
+
+    def test_unmarked():
+        client = openai.OpenAI(base_url=os.environ["LLMREC_TEST_BASE_URL"], api_key="sk-test", max_retries=0)
+        answer = client.chat.completions.create(
+            model="gpt-4o-mini", messages=[{"role": "user", "content": "What's the name of the Sun in latin?"}])
+        assert "Sol" in answer.choices[0].message.content
+    """
+)
+COVER_EVERY_TEST = {
+    "autouse fixture": textwrap.dedent(
+        """
+        import pytest
+
+        @pytest.fixture(autouse=True)
+        def _record_every_test(llm_recorder):
+            yield
+        """
+    ),
+    "collection hook": textwrap.dedent(
+        """
+        import pytest
+
+        def pytest_collection_modifyitems(items):
+            for item in items:
+                item.add_marker(pytest.mark.llm_recording)
+        """
+    ),
+}
+
+
+@pytest.mark.parametrize("recipe", COVER_EVERY_TEST)
+def test_a_conftest_recipe_records_and_replays_unmarked_tests(inner, openai_server, recipe):
+    inner.pytester.makeconftest(COVER_EVERY_TEST[recipe])
+    inner.pytester.makepyfile(test_unmarked=UNMARKED)
+
+    inner.run("--llm-record=record-missing").assert_outcomes(passed=1)
+    assert [path.parts[:2] for path in inner.recordings()] == [("test_unmarked", "test_unmarked")]
+    openai_server.stop()
+    replayed = inner.run("--llm-block-network")
+
+    replayed.assert_outcomes(passed=1)
+    assert "llmrec: 1 replayed, 0 sent live, 0 recorded, 0 file(s) written" in replayed.stdout.str()
+
+
+def test_without_a_recipe_block_network_stops_an_unmarked_test(inner, openai_server):
+    inner.pytester.makepyfile(test_unmarked=UNMARKED)
+
+    result = inner.run("--llm-block-network")
+
+    result.assert_outcomes(failed=1)
+    assert "test_unmarked.py::test_unmarked runs with --llm-block-network" in result.stdout.str()
+    assert openai_server.requests == []
