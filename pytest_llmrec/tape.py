@@ -30,6 +30,7 @@ from pytest_llmrec.errors import (
     SecretInRecordingError,
 )
 from pytest_llmrec.ids import IdMap
+from pytest_llmrec.jsonpath import JsonPath
 from pytest_llmrec.llama_stack.index import ForeignIndexes, find
 from pytest_llmrec.matching import KeyOptions, RequestKey, public_url, request_key
 from pytest_llmrec.misses import Candidate, explain_miss
@@ -146,7 +147,7 @@ class Tape:
             request = StoredRequest(
                 method=exchange.method,
                 url=exchange.url,
-                body=request_body_for_storage(body, content_type),
+                body=_ignored_out(request_body_for_storage(body, content_type), self.config.ignore),
                 endpoint=exchange.endpoint,
                 model=_model_of(key),
             )
@@ -360,6 +361,23 @@ class Tape:
             )
         if refused:
             raise refused[0]
+
+
+IGNORED = "<ignored>"
+
+
+def _ignored_out(body: object, ignore: tuple[JsonPath, ...]) -> object:
+    """The stored request body with each ``ignore`` path's value replaced by a fixed placeholder.
+
+    A placeholder rather than leaving the field out: the file still shows the request had the field
+    (and a ``[*]`` path keeps its list's length), yet a re-record with another value of it writes
+    the same bytes. The key never sees these paths, so the file's name still matches its content.
+    """
+    if not isinstance(body, (dict, list)):
+        return body
+    for path in ignore:
+        body = path.replace_in(body, IGNORED)
+    return body
 
 
 def _problem(error: RecordingFileError | None) -> str:

@@ -327,6 +327,26 @@ def test_what_makes_a_request_match(inner, monkeypatch, replayed_body, outcome, 
         )
 
 
+def test_an_ignored_field_is_stored_as_a_placeholder_so_a_re_record_changes_no_byte(inner, monkeypatch):
+    from pytest_llmrec.check import check
+
+    inner.pytester.makepyfile(test_match=IGNORED_METADATA)
+    sent = {"model": "m", "messages": [{"role": "user", "content": "hi"}], "metadata": {"run": 1}}
+    monkeypatch.setenv("BODY", json.dumps(sent))
+    inner.run("--llm-record=record-missing").assert_outcomes(passed=1)
+    before = inner.recordings()
+    (document,) = inner.documents().values()
+    assert document["request"]["body"] == {**sent, "metadata": "<ignored>"}
+
+    monkeypatch.setenv("BODY", json.dumps({**sent, "metadata": {"run": 2}}))
+    rewritten = inner.run("--llm-record=rewrite")
+
+    rewritten.assert_outcomes(passed=1)
+    assert inner.recordings() == before
+    assert "1 recorded, 0 file(s) written, 1 unchanged;" in rewritten.stdout.str()
+    assert not check([inner.pytester.path / "recordings"]).failed  # its name still matches its content
+
+
 def test_identical_requests_replay_their_recordings_in_order(inner, openai_server):
     inner.pytester.makepyfile(
         test_repeat=textwrap.dedent(
