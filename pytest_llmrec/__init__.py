@@ -13,6 +13,7 @@ from pytest_llmrec.errors import (
     RecordingFileError,
     RecordingMissError,
     RecordingWarning,
+    RecordingWriteError,
     SecretInRecordingError,
 )
 from pytest_llmrec.matching import body_hash_matcher
@@ -31,6 +32,7 @@ __all__ = [
     "RecordingFileError",
     "RecordingMissError",
     "RecordingWarning",
+    "RecordingWriteError",
     "SecretInRecordingError",
     "__version__",
     "body_hash_matcher",
