@@ -1,7 +1,7 @@
-"""Which provider the suite runs on, and the clients an application builds from the environment.
+"""Which provider the suite runs against, and where that provider's recordings live.
 
-``pytest example_suite --llm-provider=anthropic`` (or ``LLMREC_PROVIDER=anthropic``) picks the
-client, the models and the recordings folder (``recordings/<provider>/``); the default is openai.
+`pytest example_suite --llm-provider=anthropic` (or LLMREC_PROVIDER=anthropic) picks the provider;
+the default is openai. Each provider replays from recordings/<provider>/, offline and with no key.
 """
 
 from __future__ import annotations
@@ -11,8 +11,7 @@ from typing import Any
 
 import pytest
 
-import app
-from providers import PROVIDERS, Provider
+from study_assistant import PROVIDERS, Provider, StudyAssistant, provider_named
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -20,42 +19,31 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "--llm-provider",
         choices=sorted(PROVIDERS),
         default=None,
-        help="the provider the example suite runs on (default: $LLMREC_PROVIDER, else openai)",
+        help="the provider the example suite talks to (default: $LLMREC_PROVIDER, else openai)",
     )
 
 
 @pytest.fixture(scope="session")
 def provider(pytestconfig: pytest.Config) -> Provider:
-    name = pytestconfig.getoption("--llm-provider") or os.environ.get("LLMREC_PROVIDER", "openai")
-    if name not in PROVIDERS:
-        raise pytest.UsageError(f"LLMREC_PROVIDER={name!r}: choose one of {', '.join(sorted(PROVIDERS))}")
-    return PROVIDERS[name]
+    name = pytestconfig.getoption("--llm-provider") or os.environ.get("LLMREC_PROVIDER") or "openai"
+    try:
+        return provider_named(name)
+    except ValueError as error:
+        raise pytest.UsageError(f"LLMREC_PROVIDER: {error}") from None
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    name = config.getoption("--llm-provider") or os.environ.get("LLMREC_PROVIDER") or "openai"
+    return f"example suite provider: {name}"
 
 
 @pytest.fixture
 def llm_recording_config(provider: Provider) -> dict[str, Any]:
-    """Each provider's recordings in a folder of their own, beside the tests."""
+    """Each provider records and replays in a folder of its own."""
     return {"recordings_dir": f"recordings/{provider.name}"}
 
 
 @pytest.fixture
-def assistant(provider: Provider) -> app.Assistant:
-    return app.Assistant(provider.sync_client(), provider.chat_model, provider.anthropic)
-
-
-@pytest.fixture
-def async_assistant(provider: Provider) -> app.AsyncAssistant:
-    return app.AsyncAssistant(provider.async_client(), provider.chat_model, provider.anthropic)
-
-
-@pytest.fixture
-def client(provider: Provider) -> Any:
-    """The provider's own client, for tests of what only OpenAI-compatible endpoints serve."""
-    if provider.anthropic:
-        pytest.skip(f"{provider.name} serves no OpenAI-compatible endpoint")
-    return provider.sync_client()
-
-
-def pytest_report_header(config: pytest.Config) -> str:
-    name = config.getoption("--llm-provider") or os.environ.get("LLMREC_PROVIDER", "openai")
-    return f"example suite provider: {name}"
+def assistant(provider: Provider) -> StudyAssistant:
+    """Built inside the test, as the app builds it: from the environment, with no key needed to replay."""
+    return StudyAssistant(provider.backend())

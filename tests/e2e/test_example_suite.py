@@ -15,15 +15,18 @@ import pytest
 from fakes.llm_server import OpenAICompatibleServer
 
 SUITE = Path(__file__).resolve().parents[2] / "example_suite"
-# provider -> (passed, skipped): Anthropic serves no OpenAI-compatible embeddings or model list here.
+# provider -> (passed, skipped): three providers have no embeddings endpoint for this app.
 EXPECTED = {
-    "openai": (7, 0),
-    "azure": (5, 2),
-    "anthropic": (3, 4),
-    "ollama": (5, 2),
-    "vllm": (4, 3),
-    "bedrock": (4, 3),
+    "openai": (6, 0),
+    "azure": (6, 0),
+    "anthropic": (5, 1),
+    "ollama": (6, 0),
+    "vllm": (5, 1),
+    "bedrock": (5, 1),
 }
+# Tests whose OpenAI recordings hold real answers from llama-stack's corpus (example_suite/curate.py),
+# which a run against the loopback server cannot give back.
+CURATED_OPENAI = {"test_a_second_turn_sends_the_first_answer_back"}
 
 
 def _recordings(root: Path) -> dict[Path, bytes]:
@@ -84,10 +87,14 @@ def test_recording_openai_from_the_loopback_server_gives_the_committed_recording
     assert _without_host(copy / "recordings" / "openai") == _without_host(SUITE / "recordings" / "openai")
 
 
+def _is_curated(path: Path) -> bool:
+    return any(part in CURATED_OPENAI for part in path.parts)
+
+
 def _without_host(root: Path) -> dict[Path, object]:
     """The recordings parsed, less what differs on every run of the server: the port in the URL
     they were recorded from, and the real ids behind the stable ones."""
-    documents = {path: json.loads(data) for path, data in _recordings(root).items()}
+    documents = {path: json.loads(data) for path, data in _recordings(root).items() if not _is_curated(path)}
     for document in documents.values():
         document["request"].pop("url")
         document["id_normalization_mapping"] = sorted(document["id_normalization_mapping"])

@@ -15,6 +15,7 @@ from typing import Any, cast
 
 from .llm_server import SUN_ANSWER
 from .loopback import Json, LoopbackHandler, LoopbackServer, RecordedRequest, compact, serve_forever
+from .model_knowledge import known_answer, schema_example_object
 
 MODELS: list[Json] = [
     {
@@ -121,7 +122,8 @@ def _deltas(block: Json) -> tuple[Json, list[Json]]:
 
 
 def _reply(messages: list[Json], tools: list[Json]) -> _Reply:
-    """Report what a tool said, call the first tool on plain user text, or echo the user."""
+    """Report what a tool said, call the first tool on plain user text (with its input schema's example
+    when it has one), answer a known question (model_knowledge), or echo the user."""
     last = messages[-1]
     results = [b for b in _blocks(last.get("content")) if b.get("type") == "tool_result"]
     if results:
@@ -131,11 +133,13 @@ def _reply(messages: list[Json], tools: list[Json]) -> _Reply:
     text = _text_of(users[-1].get("content")) if users else ""
     if tools and last.get("role") == "user" and _is_plain_text(last.get("content")):
         call = {"type": "tool_use", "id": _random_id("toolu"), "name": tools[0].get("name")}
-        return _Reply({**call, "input": {"query": text}}, "tool_use")
+        example = schema_example_object(tools[0].get("input_schema"))
+        return _Reply({**call, "input": {"query": text} if example is None else example}, "tool_use")
     lowered = text.lower()
     if "sun" in lowered and "latin" in lowered:  # as the OpenAI-compatible fake answers it
         return _Reply({"type": "text", "text": SUN_ANSWER}, "end_turn")
-    return _Reply({"type": "text", "text": f"Echo: {text}"}, "end_turn")
+    known = known_answer([(str(m.get("role")), _text_of(m.get("content"))) for m in messages])
+    return _Reply({"type": "text", "text": f"Echo: {text}" if known is None else known}, "end_turn")
 
 
 class _Handler(LoopbackHandler):

@@ -25,6 +25,7 @@ from typing import Any, Generic, TypeVar, cast
 
 from . import openai_files
 from .loopback import Json, LoopbackHandler, LoopbackServer, RecordedRequest, compact, serve_forever
+from .model_knowledge import known_answer, schema_example, word_vector
 from .openai_responses import create_response, is_json, pieces, retrieve_response, words
 
 SUN_ANSWER = "The Latin name of the Sun is Sol."
@@ -141,6 +142,13 @@ def _wants_json(params: Json) -> bool:
     return isinstance(response_format, dict) and response_format.get("type") == "json_schema"
 
 
+def _json_reply(params: Json, prompt: str) -> str:
+    """json_schema's answer: the prompt when it is JSON, else the schema's first example, else the prompt."""
+    json_schema = params["response_format"].get("json_schema")
+    example = schema_example(json_schema.get("schema") if isinstance(json_schema, dict) else None)
+    return example if example is not None and not is_json(prompt) else prompt
+
+
 @dataclass(frozen=True)
 class Route:
     method: str
@@ -237,7 +245,8 @@ class OpenAIHandler(LoopbackHandler):
         }
 
     def _chat_reply(self, params: Json, messages: list[Json], choice: int) -> Reply:
-        """A tool result is quoted; a user turn with tools gets a tool call; json_schema echoes the prompt."""
+        """A tool result is quoted; a user turn with tools gets a tool call; json_schema echoes the prompt
+        (or gives the schema's example); a known question gets its answer (model_knowledge)."""
         last = messages[-1] if messages else {}
         suffix = f" (choice {choice})" if choice else ""
         if last.get("role") == "tool":
@@ -247,7 +256,10 @@ class OpenAIHandler(LoopbackHandler):
         tool = _first_function(params)
         if tool and last.get("role") == "user":
             return ToolCall(self.owner.issue_call_id(tool), tool, compact({"query": prompt}).decode())
-        return prompt if _wants_json(params) else _answer(prompt) + suffix
+        if _wants_json(params):
+            return _json_reply(params, prompt)
+        known = known_answer([(str(m.get("role")), _text_of(m.get("content"))) for m in messages])
+        return (known if known is not None else _answer(prompt)) + suffix
 
     def echo(self) -> str:
         """The request as text: headers, path with its query and body, then that text in base64."""
@@ -334,10 +346,12 @@ class OpenAIHandler(LoopbackHandler):
     def _embeddings(self, params: Json) -> None:
         texts = _as_strings(params.get("input", ""))
         as_base64 = params.get("encoding_format") == "base64"
+        dimensions = params.get("dimensions")  # given: a bag of words of that size, so similar texts are near
         data = []
         for i, text in enumerate(texts):
-            vector = _embedding(text)
-            encoded = base64.b64encode(struct.pack("<8f", *vector)).decode() if as_base64 else vector
+            vector = word_vector(text, dimensions) if isinstance(dimensions, int) else _embedding(text)
+            packed = struct.pack(f"<{len(vector)}f", *vector)
+            encoded = base64.b64encode(packed).decode() if as_base64 else vector
             data.append({"object": "embedding", "index": i, "embedding": encoded})
         tokens = sum(words(t) for t in texts)
         usage = {"prompt_tokens": tokens, "total_tokens": tokens}

@@ -13,6 +13,7 @@ import pytest
 from anthropic.types import MessageParam, ToolParam, ToolResultBlockParam
 
 from fakes.anthropic_server import MODELS, AnthropicServer
+from fakes.model_knowledge import SATURN_ANSWER
 
 MODEL = "claude-haiku-4-5"
 TOOLS: list[ToolParam] = [
@@ -259,3 +260,44 @@ def test_models_list(anthropic_server: AnthropicServer) -> None:
     assert [m.id for m in models] == [m["id"] for m in MODELS]
     assert all(m.type == "model" and m.display_name for m in models)
     assert anthropic_server.requests[0].path.startswith("/v1/models")
+
+
+def test_a_known_question_gets_a_models_answer_and_a_repeat_in_caps_uses_it(
+    anthropic_server: AnthropicServer,
+) -> None:
+    client = make_client(anthropic_server)
+    question = "Which planet has rings around it with a name starting with letter S?"
+    first = client.messages.create(model=MODEL, max_tokens=64, messages=ask(question))
+    answer = first.content[0].text if first.content[0].type == "text" else ""
+    messages: list[MessageParam] = [
+        {"role": "user", "content": question},
+        {"role": "assistant", "content": answer},
+        {"role": "user", "content": "Repeat your previous response in all caps."},
+    ]
+    again = client.messages.create(model=MODEL, max_tokens=64, messages=messages)
+    assert answer == SATURN_ANSWER
+    assert again.content[0].type == "text" and again.content[0].text == SATURN_ANSWER.upper()
+
+
+def test_a_tool_whose_input_schema_has_examples_is_called_with_the_first(
+    anthropic_server: AnthropicServer,
+) -> None:
+    example = {"question": "Which gas do plants take in?", "answer": "Carbon dioxide"}
+    tool: ToolParam = {
+        "name": "record_card",
+        "input_schema": {
+            "type": "object",
+            "properties": {"question": {"type": "string"}},
+            "examples": [example],
+        },
+    }
+    message = make_client(anthropic_server).messages.create(
+        model=MODEL,
+        max_tokens=64,
+        messages=ask("a card on plants"),
+        tools=[tool],
+        tool_choice={"type": "tool", "name": "record_card"},
+    )
+    block = message.content[0]
+    assert block.type == "tool_use" and block.name == "record_card" and block.input == example
+    assert message.stop_reason == "tool_use"

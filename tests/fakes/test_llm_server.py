@@ -7,11 +7,13 @@ import http.client
 import json
 import socket
 import time
+from typing import Any
 
 import openai
 import pytest
 
 from fakes.llm_server import SUN_ANSWER, OpenAICompatibleServer
+from fakes.model_knowledge import SATURN_ANSWER
 from fakes.openai_clients import (
     CALL_ID,
     PARIS,
@@ -365,3 +367,56 @@ def test_path_parameters_and_methods_route_exactly(openai_server: OpenAICompatib
     assert not_a_form.status == 400
     assert "multipart/form-data" in json.loads(not_a_form.read())["error"]["message"]
     conn.close()
+
+
+def test_known_questions_get_a_models_answer_and_a_repeat_in_caps_uses_the_last_one(
+    openai_server: OpenAICompatibleServer,
+) -> None:
+    client = make_client(openai_server)
+    question = "Which planet has rings around it with a name starting with letter S?"
+    first = client.chat.completions.create(model="gpt-4o", messages=[{"role": "user", "content": question}])
+    answer = first.choices[0].message.content or ""
+    again = client.chat.completions.create(
+        model="gpt-4o",
+        messages=[
+            {"role": "user", "content": question},
+            {"role": "assistant", "content": answer},
+            {"role": "user", "content": "Repeat your previous response in all caps."},
+        ],
+    )
+    assert answer == SATURN_ANSWER
+    assert again.choices[0].message.content == SATURN_ANSWER.upper()
+
+
+def test_json_schema_with_examples_answers_the_first_example_for_a_plain_text_prompt(
+    openai_server: OpenAICompatibleServer,
+) -> None:
+    example = {"question": "Which gas do plants take in?", "answer": "Carbon dioxide"}
+    schema = {"type": "object", "properties": {"question": {"type": "string"}}, "examples": [example]}
+    response_format: Any = {"type": "json_schema", "json_schema": {"name": "card", "schema": schema}}
+    client = make_client(openai_server)
+    plain = client.chat.completions.create(
+        model="gpt-4o", messages=ask("a card on plants"), response_format=response_format
+    )
+    as_json = client.chat.completions.create(
+        model="gpt-4o", messages=ask('{"question": "q?"}'), response_format=response_format
+    )
+    assert json.loads(plain.choices[0].message.content or "") == example
+    assert json.loads(as_json.choices[0].message.content or "") == {"question": "q?"}  # JSON still echoes
+
+
+def test_embeddings_with_dimensions_are_word_vectors_that_rank_shared_words_first(
+    openai_server: OpenAICompatibleServer,
+) -> None:
+    client = make_client(openai_server)
+    texts = ["How do plants make sugar from light?", "Plants make sugar from light.", "Rome fell in 476."]
+    as_float = client.embeddings.create(model="m", input=texts, dimensions=64, encoding_format="float")
+    default = client.embeddings.create(model="m", input=texts, dimensions=64)  # base64 on the wire
+    vectors = [d.embedding for d in as_float.data]
+
+    def cosine(a: list[float], b: list[float]) -> float:
+        return sum(x * y for x, y in zip(a, b, strict=True))
+
+    assert vectors == [d.embedding for d in default.data]
+    assert all(len(v) == 64 for v in vectors)
+    assert cosine(vectors[0], vectors[1]) > 0.8 > cosine(vectors[0], vectors[2])
