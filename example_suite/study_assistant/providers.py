@@ -41,8 +41,10 @@ def _azure() -> openai.OpenAI:
 
 
 def _ollama() -> openai.OpenAI:
-    host = _env("OLLAMA_HOST", "http://localhost:11434").rstrip("/")
-    return openai.OpenAI(base_url=f"{host}/v1", api_key="ollama")  # Ollama ignores the key
+    host = _env("OLLAMA_HOST", "http://localhost:11434").rstrip("/")  # the ollama CLI's variable
+    return openai.OpenAI(
+        base_url=_env("OLLAMA_BASE_URL", f"{host}/v1"), api_key=_env("OLLAMA_API_KEY", "ollama")
+    )  # a local Ollama ignores the key
 
 
 def _vllm() -> openai.OpenAI:
@@ -103,7 +105,13 @@ PROVIDERS = {
             ("ANTHROPIC_API_KEY", "ANTHROPIC_BASE_URL"),
             "Anthropic has no embeddings endpoint (it recommends Voyage AI)",
         ),
-        Provider("ollama", "llama3.2:3b-instruct-fp16", "nomic-embed-text", _ollama, ("OLLAMA_HOST",)),
+        Provider(
+            "ollama",
+            "llama3.2:3b-instruct-fp16",
+            "nomic-embed-text",
+            _ollama,
+            ("OLLAMA_BASE_URL", "OLLAMA_HOST", "OLLAMA_API_KEY"),
+        ),
         Provider(
             "vllm",
             "meta-llama/Llama-3.1-8B-Instruct",
