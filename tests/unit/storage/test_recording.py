@@ -61,16 +61,16 @@ def test_invalid_json_names_the_file():
         recording.loads(b'{"test_id": ', Path("broken.json"))
 
 
-EXAMPLES = Path(__file__).resolve().parents[3] / "example_suite" / "recordings" / "openai" / "test_app"
+EXAMPLES = Path(__file__).resolve().parents[3] / "example_suite" / "recordings" / "openai" / "test_study_assistant"
 CHAT = (
     EXAMPLES
-    / "test_latin_name_of_the_sun"
-    / ("47c5b606772df5ebc44d37e7a57a153e2a1f0c629e47a47bec196b82c787e4cc.json")
+    / "test_answers_a_question"
+    / ("c2b332af4ef438d76a4bee3621a8607cef1e30a6a4389e0db890d15222b1d56c.json")
 )
 STREAM = (
     EXAMPLES
-    / "test_streamed_answer_arrives_in_pieces"
-    / ("fce2cfc0ef67ee69dbb3da8caa7142ff48260ded560d873e6498f7f4634f5730.json")
+    / "test_streams_the_answer_in_pieces"
+    / ("fdb8386f9e4f61d6c11ce51c91a99209d55db6b3898f29878a546ebc7ceefd82.json")
 )
 AUDIO = recording.to_document(
     recording.Recording(

@@ -8,11 +8,11 @@ import orjson
 
 from pytest_llmrec.storage import recording, sdk_check
 
-EXAMPLES = Path(__file__).resolve().parents[3] / "example_suite" / "recordings" / "openai" / "test_app"
+EXAMPLES = Path(__file__).resolve().parents[3] / "example_suite" / "recordings" / "openai" / "test_study_assistant"
 STREAM = (
     EXAMPLES
-    / "test_streamed_answer_arrives_in_pieces"
-    / ("fce2cfc0ef67ee69dbb3da8caa7142ff48260ded560d873e6498f7f4634f5730.json")
+    / "test_streams_the_answer_in_pieces"
+    / ("fdb8386f9e4f61d6c11ce51c91a99209d55db6b3898f29878a546ebc7ceefd82.json")
 )
 CHUNK = "openai.types.chat.chat_completion_chunk.ChatCompletionChunk"
 
