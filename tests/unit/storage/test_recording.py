@@ -61,7 +61,9 @@ def test_invalid_json_names_the_file():
         recording.loads(b'{"test_id": ', Path("broken.json"))
 
 
-EXAMPLES = Path(__file__).resolve().parents[3] / "example_suite" / "recordings" / "openai" / "test_study_assistant"
+EXAMPLES = (
+    Path(__file__).resolve().parents[3] / "example_suite" / "recordings" / "openai" / "test_study_assistant"
+)
 CHAT = (
     EXAMPLES
     / "test_answers_a_question"

@@ -8,7 +8,9 @@ import orjson
 
 from pytest_llmrec.storage import recording, sdk_check
 
-EXAMPLES = Path(__file__).resolve().parents[3] / "example_suite" / "recordings" / "openai" / "test_study_assistant"
+EXAMPLES = (
+    Path(__file__).resolve().parents[3] / "example_suite" / "recordings" / "openai" / "test_study_assistant"
+)
 STREAM = (
     EXAMPLES
     / "test_streams_the_answer_in_pieces"
