@@ -57,6 +57,7 @@ class RecordingConfig:
     scrub_fields: tuple[str, ...] = ()  # more credential body field names (lower case)
     strict: bool = False  # an SDK type mismatch in a replayed body fails instead of warning
     record_on_failure: bool = True  # keep the recordings of a test that failed
+    verify_allow: tuple[str, ...] = ()  # drift kinds that do not fail a test under verify
     # Read-only (recordings dir, scope) pairs keyed with their own scope: the native recordings of
     # the extra cassettes a vcr marker names (@pytest.mark.vcr("shared.yaml")).
     extra_scopes: tuple[tuple[Path, str], ...] = ()
@@ -122,6 +123,7 @@ def resolve(
         scrub_fields=options.scrub_fields,
         strict=options.strict,
         record_on_failure=options.record_on_failure,
+        verify_allow=options.verify_allow,
     )
 
 

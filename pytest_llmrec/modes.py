@@ -14,6 +14,7 @@ class Mode(str, enum.Enum):
     RECORD_MISSING = "record-missing"
     REWRITE = "rewrite"
     LIVE = "live"
+    VERIFY = "verify"  # replay, and also ask the provider live to compare shapes; write nothing
 
     @property
     def goes_live_on_hit(self) -> bool:

@@ -22,6 +22,8 @@ from pytest_llmrec.modes import Mode, parse_mode
 ENV_MODE = "LLMREC_RECORD_MODE"
 UNUSED_ACTIONS = ("warn", "fail", "prune")
 YES_NO = ("yes", "no")
+# What --llm-verify-allow may let pass, and the kind of drift (drift.py) each name stands for.
+VERIFY_ALLOWABLE = {"new-fields": "new field"}
 
 
 def _mode_argument(value: str) -> Mode:
@@ -39,8 +41,9 @@ CLI_OPTIONS: dict[str, dict[str, Any]] = {
         "type": _mode_argument,
         "help": "recording mode for tests marked llm_recording: replay (default: answer from recordings, "
         "never the network), record-missing (record what has no recording), rewrite (re-record "
-        "everything), live (pass through, record nothing). Also accepts VCR.py's and llama-stack's "
-        f"names. Overrides markers; environment: {ENV_MODE}.",
+        "everything), live (pass through, record nothing), verify (replay, and also send each "
+        "request live to compare the answer's shape with its recording; writes nothing). Also "
+        f"accepts VCR.py's and llama-stack's names. Overrides markers; environment: {ENV_MODE}.",
     },
     "--llm-recordings-dir": {
         "dest": "llm_recordings_dir",
@@ -80,6 +83,12 @@ CLI_OPTIONS: dict[str, dict[str, Any]] = {
         "help": "fail a replay whose recorded body the installed SDK's declared types reject in any "
         "field (default: warn where the SDK itself would trip, a missing field for openai and "
         "anthropic, any mismatch for SDKs that validate; the recorded JSON is replayed; ini llm_strict).",
+    },
+    "--llm-verify-allow": {
+        "dest": "llm_verify_allow",
+        "metavar": "KINDS",
+        "help": "drift that does not fail a test under --llm-record=verify, comma-separated: new-fields "
+        "(the provider added fields; they are still listed). Default: none; ini llm_verify_allow.",
     },
     "--llm-record-on-failure": {
         "dest": "llm_record_on_failure",
@@ -131,6 +140,7 @@ INI_OPTIONS: dict[str, tuple[str, str | None, Any]] = {
     "llm_allow_hosts": ("hosts guarded tests may connect to (see --llm-allow-hosts)", "args", []),
     "llm_block_network": ("guard every test but recording ones (see --llm-block-network)", "bool", False),
     "llm_strict": ("fail replays the installed SDK's types reject (see --llm-strict)", "bool", False),
+    "llm_verify_allow": ("drift verify lets pass (see --llm-verify-allow)", "args", []),
 }
 
 
@@ -153,6 +163,7 @@ class Options:
     allow_hosts: tuple[str, ...] = ()
     block_network: bool = False  # guard every test, not only replaying ones
     strict: bool = False  # an SDK type mismatch in a replayed body fails instead of warning
+    verify_allow: tuple[str, ...] = ()  # names in VERIFY_ALLOWABLE: drift that does not fail under verify
     report: Path | None = None
 
 
@@ -196,9 +207,12 @@ def read_options(
             "ini option llm_record_on_failure",
         )
         == "yes",
-        allow_hosts=_hosts(str(cli.get("llm_allow_hosts") or "").split(","), ini.get("llm_allow_hosts")),
+        allow_hosts=_listed(str(cli.get("llm_allow_hosts") or "").split(","), ini.get("llm_allow_hosts")),
         block_network=bool(cli.get("llm_block_network") or ini.get("llm_block_network")),
         strict=bool(cli.get("llm_strict") or ini.get("llm_strict")),
+        verify_allow=_allowed_drift(
+            _listed(str(cli.get("llm_verify_allow") or "").split(","), ini.get("llm_verify_allow"))
+        ),
         report=invocation_dir / report if report else None,
     )
 
@@ -225,5 +239,18 @@ def _names(values: Iterable[str] | None) -> tuple[str, ...]:
     return tuple(dict.fromkeys(value.strip().lower() for value in values or () if value.strip()))
 
 
-def _hosts(*lists: Iterable[str] | None) -> tuple[str, ...]:
+def _listed(*lists: Iterable[str] | None) -> tuple[str, ...]:
+    """Comma-separated and ini-listed values, stripped, each once."""
     return tuple(dict.fromkeys(host.strip() for hosts in lists for host in hosts or () if host.strip()))
+
+
+def _allowed_drift(names: Iterable[str]) -> tuple[str, ...]:
+    """The kinds of drift ``--llm-verify-allow`` names, each checked against VERIFY_ALLOWABLE."""
+    allowed = tuple(name.lower() for name in names)
+    for name in allowed:
+        if name not in VERIFY_ALLOWABLE:
+            raise ConfigError(
+                f"--llm-verify-allow / ini llm_verify_allow: unknown kind {name!r}; valid: "
+                f"{', '.join(VERIFY_ALLOWABLE)}{did_you_mean(name, list(VERIFY_ALLOWABLE))}"
+            )
+    return allowed

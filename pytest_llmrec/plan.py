@@ -47,6 +47,8 @@ class Plan:
         self.request = request  # what the recording will say was asked; None: nothing is recorded
         self.url, self.body = url, body
         self.vcr_request: VcrRequest | None = None  # the request as a cassette sees it, in vcr-marked tests
+        # Under verify: the recorded response the live one is compared with (``replay`` still answers).
+        self.verify: codec.StoredResponse | None = None
 
     def respond(self, status: int, headers: Iterable[tuple[str, str]], *, rewrite: bool = True) -> Take:
         """The live response began: pass its body through the returned Take.
@@ -60,6 +62,14 @@ class Plan:
         """The live request got no response (connection refused, timeout): nothing to record, and
         its place in the sequence of identical requests goes to the retry that may follow."""
         self.tape.failed(self)
+
+    def verified(self, status: int, headers: Iterable[tuple[str, str]], body: bytes) -> None:
+        """Under verify: the whole live response, to compare with the recording that answers."""
+        self.tape.verified(self, status, list(headers), body)
+
+    def unverified(self, error: BaseException) -> None:
+        """Under verify: the live request got no response, so nothing could be compared."""
+        self.tape.unverified(self, error)
 
 
 class Take:

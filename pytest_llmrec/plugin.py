@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from pytest_llmrec import last_run
+from pytest_llmrec import drift, last_run
 from pytest_llmrec.config import (
     MARKER_NAME,
     RecordingConfig,
@@ -168,6 +168,7 @@ def _marker(item: pytest.Item) -> Settings:
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Generator[None, Any, Any]:
     report = yield
     if report.when == "call":
+        _fail_on_drift(item, report)
         item.stash[call_failed_key] = report.failed
         item.stash[call_ran_key] = not report.skipped
     broken = _recording_file_error(call.excinfo.value if call.excinfo is not None else None)
@@ -178,6 +179,26 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     elif call.excinfo is not None and report.failed and report.when in ("setup", "call"):
         _add_unreachable_context(item, call.excinfo.value, report)
     return report
+
+
+def _fail_on_drift(item: pytest.Item, report: pytest.TestReport) -> None:
+    """Under verify, a test whose live answers drifted from its recordings fails with the list."""
+    tape = item.stash.get(tape_key, None)
+    if tape is None or tape.config.mode is not Mode.VERIFY:
+        return
+    allow = tape.config.verify_allow
+    found = [
+        (f"{exchange.method} {exchange.url}", exchange.path, failing)
+        for exchange, drifts in tape.recorder.drift
+        if (failing := drift.failing(drifts, allow))
+    ]
+    if not found:
+        return
+    text = scrub_message(drift.explain(item.nodeid, found, allow))
+    if report.passed:
+        report.outcome, report.longrepr = "failed", text
+    elif callable(add := getattr(report.longrepr, "addsection", None)):
+        add("llmrec drift", text)
 
 
 def _add_unreachable_context(item: pytest.Item, error: BaseException, report: pytest.TestReport) -> None:

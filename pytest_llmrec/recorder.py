@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from pytest_llmrec.config import RecordingConfig
+from pytest_llmrec.drift import Drift
 
 
 @dataclass(frozen=True)
@@ -35,6 +36,8 @@ class LLMRecorder:
     recorded: list[Exchange] = field(default_factory=list)
     missed: list[Exchange] = field(default_factory=list)
     failed: list[Exchange] = field(default_factory=list)  # sent live, but no response came back
+    verified: list[Exchange] = field(default_factory=list)  # replayed, and compared with a live answer
+    drift: list[tuple[Exchange, list[Drift]]] = field(default_factory=list)  # how the live answers differed
     written: list[Path] = field(default_factory=list)
     kept: list[Path] = field(default_factory=list)
     unchanged: list[Path] = field(default_factory=list)  # rewritten to the very bytes they held

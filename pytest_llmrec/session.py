@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from pytest_llmrec import drift
 from pytest_llmrec.llama_stack.index import ForeignIndexes
 from pytest_llmrec.modes import Mode
 from pytest_llmrec.recorder import LLMRecorder
@@ -29,6 +30,7 @@ class SessionState:
     verdict: Verdict = field(default_factory=Verdict)  # decided once, at the end of the run
     refreshed: set[Path] = field(default_factory=set)  # files (re)written in this run
     foreign: ForeignIndexes = field(default_factory=ForeignIndexes)  # llama-stack files, indexed once
+    drift_by_test: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # verify's findings
 
     def collected(self, nodeid: str) -> None:
         """A recording test was collected (before -k and -m deselect it)."""
@@ -40,6 +42,10 @@ class SessionState:
         self.totals.add(RunTotals.of(recorder))
         if recorder.missed:
             self.totals.missed_tests.append(nodeid)
+        for exchange, drifts in recorder.drift:
+            request = f"{exchange.method} {exchange.url}"
+            found = drift.as_json(request, str(exchange.path), drifts)
+            self.drift_by_test.setdefault(nodeid, []).extend(found)
         touched = (
             [exchange.path for exchange in recorder.replayed]
             + recorder.written
@@ -52,12 +58,14 @@ class SessionState:
 
     def worker_output(self) -> dict[str, Any]:
         """What a pytest-xdist worker sends its controller (plain data, it crosses processes)."""
-        return {"totals": self.totals.to_json(), "usage": self.usage.to_json()}
+        return {"totals": self.totals.to_json(), "usage": self.usage.to_json(), "drift": self.drift_by_test}
 
     def merge(self, output: dict[str, Any]) -> None:
         """Add a worker's output, so the controller's summary covers the whole run."""
         self.totals.add(RunTotals.from_json(output["totals"]))
         self.usage.merge(output["usage"])
+        for nodeid, drifts in output.get("drift", {}).items():
+            self.drift_by_test.setdefault(nodeid, []).extend(drifts)
 
     def report(self) -> dict[str, Any]:
         """What ``--llm-report`` writes."""
@@ -67,6 +75,7 @@ class SessionState:
             "unused_not_checked": self.usage.why_not_checked(),
             "finished": time.time(),
             "broken": sorted(str(path) for path in self.verdict.broken),
+            "drift": self.drift_by_test,
         }
 
     def decide(self, prune: bool) -> None:

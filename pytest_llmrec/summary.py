@@ -1,5 +1,5 @@
-"""What the terminal summary says about a run: its totals, recordings unused, broken or deleted, and
-tests that went for the network without a recording."""
+"""What the terminal summary says about a run: its totals, recordings unused, broken or deleted, the
+drift verify found, and tests that went for the network without a recording."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ MAX_LISTED = 20
 def summary_lines(state: SessionState, unused_action: str) -> list[str]:
     """Nothing for a run that sent, replayed, missed, deleted and found broken nothing, and in which no
     test went out unrecorded."""
-    return _recording_lines(state, unused_action) + _reached_network_lines(state)
+    return _recording_lines(state, unused_action) + _drift_lines(state) + _reached_network_lines(state)
 
 
 def _recording_lines(state: SessionState, unused_action: str) -> list[str]:
@@ -22,6 +22,8 @@ def _recording_lines(state: SessionState, unused_action: str) -> list[str]:
             f"llmrec: {totals.replayed} replayed, {totals.sent} sent live, {totals.recorded} recorded, "
             f"{totals.files_written()} file(s) written"
         )
+        if totals.verified:
+            line += f", {totals.verified} verified live"
         if unchanged := len(set(totals.unchanged)):
             line += f", {unchanged} unchanged"
         if totals.deleted:
@@ -53,6 +55,23 @@ def _recording_lines(state: SessionState, unused_action: str) -> list[str]:
         lines += [f"  {path}" for path in verdict.unused[:MAX_LISTED]]
         if len(verdict.unused) > MAX_LISTED:
             lines.append(f"  ... and {len(verdict.unused) - MAX_LISTED} more")
+    return lines
+
+
+def _drift_lines(state: SessionState) -> list[str]:
+    """Under verify: each test whose live answers differ in shape from its recordings, and how."""
+    drifted = state.drift_by_test
+    if not drifted:
+        return []
+    lines = [f"llmrec: {len(drifted)} test(s) drifted from their recordings (--llm-record=verify):"]
+    for nodeid in sorted(drifted)[:MAX_LISTED]:
+        lines.append(f"  {nodeid}")
+        by_request: dict[str, list[str]] = {}
+        for found in drifted[nodeid]:
+            by_request.setdefault(found["request"], []).append(f"{found['kind']}: {found['path']}")
+        lines += [f"    {request}: {'; '.join(kinds)}" for request, kinds in by_request.items()]
+    if len(drifted) > MAX_LISTED:
+        lines.append(f"  ... and {len(drifted) - MAX_LISTED} more (--llm-report lists them all)")
     return lines
 
 

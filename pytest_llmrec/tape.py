@@ -19,7 +19,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from pytest_llmrec import media
+from pytest_llmrec import drift, media
 from pytest_llmrec.config import RecordingConfig
 from pytest_llmrec.errors import (
     LLMRecordingError,
@@ -121,13 +121,15 @@ class Tape:
         found = self._find(key, exchange, (method, url, content_type, body)) if fresh_enough else None
         if found is not None:
             plan = self._replaying(exchange, key, *found)
+            if mode is Mode.VERIFY:
+                self._verifying(plan, *found, sent_url, sent_body)
             if vcr_request is not None and self.cassette is not None and plan.replay is not None:
                 self.cassette.note(vcr_request, plan.replay, played=True)
             return plan
         # What this request carried is replaced in what it records and in a miss message; a replayed
         # request writes and prints nothing, so it is not worth parsing its credentials.
         self.store.scrubber.learn(sent_url, headers, sent_body, content_type)
-        if mode is Mode.REPLAY:
+        if mode in (Mode.REPLAY, Mode.VERIFY):  # verify compares recordings: one missing is a miss
             self._miss(exchange, key, occurrence, vcr_request)
         plan = self._live(exchange, key, content_type, body, sent_url, sent_body)
         plan.vcr_request = vcr_request
@@ -157,6 +159,38 @@ class Tape:
                 self._unfinished.add(exchange)
         real_body = self.ids.to_real_bytes(sent_body) if sent_body else sent_body
         return Plan(self, exchange, key, request=request, url=self.ids.to_real(sent_url), body=real_body)
+
+    def _verifying(
+        self, plan: Plan, source: Path, recording: Recording, sent_url: str, sent_body: bytes | None
+    ) -> None:
+        """Also send the request live (with the real ids), to compare its answer with the recording."""
+        plan.exchange = dataclasses.replace(plan.exchange, path=source)  # drift names the file compared
+        plan.verify = recording.response
+        plan.url = self.ids.to_real(sent_url)
+        plan.body = self.ids.to_real_bytes(sent_body) if sent_body else sent_body
+        with self._lock:
+            self.recorder.sent.append(plan.exchange)
+
+    def verified(self, plan: Plan, status: int, headers: list[tuple[str, str]], body: bytes) -> None:
+        """The live answer to a verified request, whole: its shape compared with the recording's."""
+        assert plan.verify is not None
+        try:
+            live = codec.encode_response(status, headers, body, plan.exchange.endpoint)
+        except ValueError as error:  # a body its own headers do not describe
+            self.unverified(plan, error)
+            return
+        drifts = drift.detect(plan.verify, live)
+        with self._lock:
+            self.recorder.tokens_live += payloads.tokens_used(live.body)
+            self.recorder.verified.append(plan.exchange)
+            if drifts:
+                self.recorder.drift.append((plan.exchange, drifts))
+
+    def unverified(self, plan: Plan, error: BaseException) -> None:
+        """A verified request got no live answer: listed as drift, since nothing could be compared."""
+        why = drift.Drift(drift.NO_LIVE_RESPONSE, "response", f"{type(error).__name__}: {error}")
+        with self._lock:
+            self.recorder.drift.append((plan.exchange, [why]))
 
     def _ignored(self, method: str, url: str, body: bytes | None) -> Plan:
         """A request the cassette's config ignores (``ignore_hosts``, ``before_record_request``

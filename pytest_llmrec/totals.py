@@ -24,6 +24,7 @@ class RunTotals:
     sent: int = _counter()
     recorded: int = _counter()
     missed: int = _counter()
+    verified: int = _counter()  # replayed requests also sent live under verify, to compare shapes
     discarded: int = _counter()  # recordings of failed tests not saved (--llm-record-on-failure=no)
     tokens_replayed: int = _counter("tokens.replayed")  # what replayed responses report in their usage
     tokens_live: int = _counter("tokens.live")  # what live responses report: what the run spent

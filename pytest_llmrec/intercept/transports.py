@@ -3,8 +3,9 @@
 VCR.py's httpx stub joins a whole streamed response before the client sees its first
 byte and replays it as one block. These hand a live body to the client chunk by chunk
 through the tape's ``Take`` (which makes its ids stable and records it once whole), and
-replay a stream event by event. One module serves httpx and httpx2: the stream classes
-are built on whichever module the patched transport belongs to.
+replay a stream event by event. Under ``--llm-record=verify`` they also send a replayed request
+live and hand its whole answer to the plan to compare. One module serves httpx and httpx2: the
+stream classes are built on whichever module the patched transport belongs to.
 """
 
 from __future__ import annotations
@@ -123,11 +124,27 @@ def _whole(httpx: ModuleType, response: Any, take: Take, body: bytes) -> Any:
 def sync_handler(tape: Callable[[], Tape], real: Callable[..., Any], httpx: ModuleType) -> Callable[..., Any]:
     """``tape`` gives the tape of the test running now."""
 
+    def verify(transport: Any, request: Any, plan: Plan, body: bytes) -> None:
+        """Send the request live and hand its whole answer to the plan, which compares it."""
+        _send_as_planned(request, plan, body, httpx)
+        try:
+            response = real(transport, request)
+            try:
+                whole = b"".join(response.stream)
+            finally:
+                response.stream.close()
+        except Exception as error:
+            plan.unverified(error)
+            return
+        plan.verified(response.status_code, response.headers.multi_items(), whole)
+
     @functools.wraps(real)
     def handle_request(transport: Any, request: Any) -> Any:
         body = request.read()
         plan = tape().plan(request.method, str(request.url), request.headers, body)
         if plan.replay is not None:
+            if plan.verify is not None:
+                verify(transport, request, plan, body)
             return _replayed(httpx, plan.replay)
         _send_as_planned(request, plan, body, httpx)
         try:
@@ -151,11 +168,26 @@ def sync_handler(tape: Callable[[], Tape], real: Callable[..., Any], httpx: Modu
 def async_handler(
     tape: Callable[[], Tape], real: Callable[..., Any], httpx: ModuleType
 ) -> Callable[..., Any]:
+    async def verify(transport: Any, request: Any, plan: Plan, body: bytes) -> None:
+        _send_as_planned(request, plan, body, httpx)
+        try:
+            response = await real(transport, request)
+            try:
+                whole = b"".join([chunk async for chunk in response.stream])
+            finally:
+                await response.stream.aclose()
+        except Exception as error:
+            plan.unverified(error)
+            return
+        plan.verified(response.status_code, response.headers.multi_items(), whole)
+
     @functools.wraps(real)
     async def handle_async_request(transport: Any, request: Any) -> Any:
         body = await request.aread()
         plan = tape().plan(request.method, str(request.url), request.headers, body)
         if plan.replay is not None:
+            if plan.verify is not None:
+                await verify(transport, request, plan, body)
             return _replayed(httpx, plan.replay)
         _send_as_planned(request, plan, body, httpx)
         try:

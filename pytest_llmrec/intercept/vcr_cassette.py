@@ -42,7 +42,7 @@ class VcrCassette:
             return cached[1]  # type: ignore[no-any-return]
         plan = self.tape.plan(vcr_request.method, vcr_request.uri, vcr_request.headers, body)
         setattr(vcr_request, _PLAN_ATTRIBUTE, (body, plan))
-        if plan.replay is None and plan.request is not None:
+        if (plan.replay is None and plan.request is not None) or plan.verify is not None:
             self._waiting.add(plan)
         return plan
 
@@ -50,7 +50,10 @@ class VcrCassette:
         """The test's block ends: a live request no response came back for failed, not cut short."""
         waiting, self._waiting = self._waiting, set()
         for plan in waiting:
-            plan.failed()
+            if plan.verify is not None:
+                plan.unverified(ConnectionError("no response came back"))
+            else:
+                plan.failed()
 
     def filter_request(self, request: Any) -> Any:
         return request  # every request is the tape's to decide
@@ -59,7 +62,10 @@ class VcrCassette:
         return []  # aiohttp's redirect replay then plays the redirect's own request, which the tape finds
 
     def can_play_response_for(self, request: Any) -> bool:
-        return self._plan_for(request).replay is not None
+        """Under verify a stub sends the request live instead, and ``append`` compares the answer:
+        VCR.py's stubs cannot both play a response and reach the server."""
+        plan = self._plan_for(request)
+        return plan.replay is not None and plan.verify is None
 
     def play_response(self, request: Any) -> dict[str, Any]:
         replay = self._plan_for(request).replay
@@ -81,6 +87,9 @@ class VcrCassette:
         headers = [(name, value) for name, values in response["headers"].items() for value in values]
         plan = self._plan_for(request)
         self._waiting.discard(plan)
+        if plan.verify is not None:  # the client gets the live answer here: see can_play_response_for
+            plan.verified(response["status"]["code"], headers, response["body"].get("string") or b"")
+            return
         take = plan.respond(response["status"]["code"], headers, rewrite=False)
         take.feed(response["body"].get("string") or b"")
         take.finish()

@@ -16,6 +16,7 @@ from typing import Any
 import orjson
 
 from pytest_llmrec.storage import codec, payloads
+from pytest_llmrec.storage.codec import StoredResponse
 from pytest_llmrec.storage.recording import Recording
 
 Json = dict[str, Any]
@@ -45,7 +46,11 @@ class Answer:
 
 def assemble(found: Recording) -> Answer:
     """The answer of a recording: a stream joined, a body read, an error's message."""
-    response = found.response
+    return answer_of(found.response)
+
+
+def answer_of(response: StoredResponse) -> Answer:
+    """The answer of a stored response, recorded or just fetched live (``--llm-record=verify``)."""
     tokens = payloads.token_counts(response.body)
     if response.format == codec.BASE64:
         size = len(response.body) * 3 // 4

@@ -233,15 +233,17 @@ class OpenAIHandler(LoopbackHandler):
         chunks = [b"data: " + compact(event) + b"\n\n" for event in events]
         self.send_chunks("text/event-stream", [*chunks, b"data: [DONE]\n\n"])
 
-    @staticmethod
-    def _head(prefix: str, obj: str, params: Json) -> Json:
-        """The per-call random envelope every completion (and chunk) carries."""
+    def _head(self, prefix: str, obj: str, params: Json) -> Json:
+        """The per-call random envelope every completion (and chunk) carries, with the server's
+        ``new_fields`` and in its ``answering_model``, if set (the provider changed since recording)."""
+        owner = self.owner
         return {
             "id": f"{prefix}-{uuid.uuid4().hex}",
             "object": obj,
             "created": int(time.time()),
-            "model": params.get("model"),
+            "model": owner.answering_model or params.get("model"),
             "system_fingerprint": "fp_test",
+            **owner.new_fields,
         }
 
     def _chat_reply(self, params: Json, messages: list[Json], choice: int) -> Reply:
@@ -413,6 +415,10 @@ class OpenAICompatibleServer(LoopbackServer):
         self.tool_calls: Registry[str] = Registry()  # call id -> function name
         self.responses: Registry[Json] = Registry()
         self.files: Registry[openai_files.StoredFile] = Registry()
+        # A provider that changed since recording: fields added to every completion and chunk, and
+        # the model that answers whatever the request asks for.
+        self.new_fields: Json = {}
+        self.answering_model: str | None = None
 
     def issue_call_id(self, name: str) -> str:
         """A new tool call id in the real API's form, remembered so that a tool result may answer it."""

@@ -46,7 +46,7 @@ def test_unknown_mode_lists_the_valid_ones():
     with pytest.raises(
         ConfigError,
         match=r"unknown recording mode 'replya' in --x; valid modes: replay, "
-        r"record-missing, rewrite, live \(aliases: none=replay",
+        r"record-missing, rewrite, live, verify \(aliases: none=replay",
     ):
         parse_mode("replya", "--x")
 
