@@ -10,13 +10,15 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-import anthropic
 import openai
 
-from .anthropic_backend import AnthropicBackend
 from .backend import Backend
 from .openai_backend import OpenAIBackend
+
+if TYPE_CHECKING:  # imported when used: a team on OpenAI alone has no anthropic SDK installed
+    import anthropic
 
 # Replay sends nothing, but the SDKs want a key to start. pytest-llmrec sets OPENAI_API_KEY to a
 # placeholder for replaying tests; the other providers' keys get this one. A recording run with no
@@ -62,6 +64,8 @@ def _bedrock() -> openai.OpenAI:
 
 
 def _anthropic() -> anthropic.Anthropic:
+    import anthropic
+
     return anthropic.Anthropic(  # ANTHROPIC_BASE_URL (default https://api.anthropic.com)
         api_key=_env("ANTHROPIC_API_KEY", NO_KEY)
     )
@@ -79,9 +83,11 @@ class Provider:
     def backend(self) -> Backend:
         """A fresh client, built from the environment as it is now (inside the test)."""
         client = self.connect()
-        if isinstance(client, anthropic.Anthropic):
-            return AnthropicBackend(client, self.chat_model)
-        return OpenAIBackend(client, self.chat_model, self.embedding_model)
+        if isinstance(client, openai.OpenAI):  # AzureOpenAI too
+            return OpenAIBackend(client, self.chat_model, self.embedding_model)
+        from .anthropic_backend import AnthropicBackend
+
+        return AnthropicBackend(client, self.chat_model)
 
 
 PROVIDERS = {
