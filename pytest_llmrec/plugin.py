@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from pytest_llmrec import drift, last_run
+from pytest_llmrec import failures, last_run
 from pytest_llmrec.config import (
     MARKER_NAME,
     RecordingConfig,
@@ -26,7 +26,7 @@ from pytest_llmrec.config import (
     resolve,
 )
 from pytest_llmrec.dropin.detect import other_recorder
-from pytest_llmrec.errors import ConfigError, LLMRecordingError, RecordingFileError
+from pytest_llmrec.errors import ConfigError, LLMRecordingError
 from pytest_llmrec.intercept import audit
 from pytest_llmrec.intercept.guard import Guard, guarding, network_guard, replay_guard, resolve_hosts
 from pytest_llmrec.modes import Mode
@@ -34,10 +34,8 @@ from pytest_llmrec.options import CLI_OPTIONS, INI_OPTIONS, Options, read_option
 from pytest_llmrec.recorder import LLMRecorder
 from pytest_llmrec.recordings_folders import holds_only_recordings
 from pytest_llmrec.session import SessionState
-from pytest_llmrec.storage.scrub import scrub_message
 from pytest_llmrec.summary import summary_lines
 from pytest_llmrec.tape import Tape
-from pytest_llmrec.unreachable import context_line
 from pytest_llmrec.unused import narrowing, stop_reason
 
 PLACEHOLDER_KEYS = ("OPENAI_API_KEY", "AZURE_OPENAI_API_KEY", "ANTHROPIC_API_KEY")
@@ -167,77 +165,20 @@ def _marker(item: pytest.Item) -> Settings:
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Generator[None, Any, Any]:
     report = yield
+    tape = item.stash.get(tape_key, None)
     if report.when == "call":
-        _fail_on_drift(item, report)
+        if tape is not None:
+            failures.fail_on_drift(tape, item.nodeid, report)
         item.stash[call_failed_key] = report.failed
         item.stash[call_ran_key] = not report.skipped
-    broken = _recording_file_error(call.excinfo.value if call.excinfo is not None else None)
+    broken = failures.recording_file_error(call.excinfo.value if call.excinfo is not None else None)
     if broken is not None:  # never listed as unused nor deleted: the summary names it instead
         item.config.stash[state_key].usage.broken[broken.path] = str(broken)
     if call.excinfo is not None and isinstance(call.excinfo.value, LLMRecordingError):
-        report.longrepr = _short_failure(item, call.excinfo)
-    elif call.excinfo is not None and report.failed and report.when in ("setup", "call"):
-        _add_unreachable_context(item, call.excinfo.value, report)
+        report.longrepr = failures.short_failure(item, call.excinfo)
+    elif call.excinfo is not None and report.failed and report.when in ("setup", "call") and tape is not None:
+        failures.add_unreachable_context(tape, call.excinfo.value, report)
     return report
-
-
-def _fail_on_drift(item: pytest.Item, report: pytest.TestReport) -> None:
-    """Under verify, a test whose live answers drifted from its recordings fails with the list."""
-    tape = item.stash.get(tape_key, None)
-    if tape is None or tape.config.mode is not Mode.VERIFY:
-        return
-    allow = tape.config.verify_allow
-    found = [
-        (f"{exchange.method} {exchange.url}", exchange.path, failing)
-        for exchange, drifts in tape.recorder.drift
-        if (failing := drift.failing(drifts, allow))
-    ]
-    if not found:
-        return
-    text = scrub_message(drift.explain(item.nodeid, found, allow))
-    if report.passed:
-        report.outcome, report.longrepr = "failed", text
-    elif callable(add := getattr(report.longrepr, "addsection", None)):
-        add("llmrec drift", text)
-
-
-def _add_unreachable_context(item: pytest.Item, error: BaseException, report: pytest.TestReport) -> None:
-    """After the SDK's long traceback of a refused connection, one line: mode, URL and where it came from."""
-    tape = item.stash.get(tape_key, None)
-    if tape is None:
-        return
-    line = context_line(tape.config.mode.value, tape.recorder.failed, error, os.environ)
-    if line is None:
-        return
-    line = scrub_message(line)
-    longrepr = report.longrepr
-    if isinstance(longrepr, str):
-        report.longrepr = f"{longrepr}\n{line}"
-    elif callable(add := getattr(longrepr, "addsection", None)):  # pytest's ExceptionRepr
-        add("llmrec", line)  # printed at the end of the failure, and sent by pytest-xdist workers
-
-
-def _recording_file_error(error: BaseException | None) -> RecordingFileError | None:
-    """The unreadable-recording error behind a test's failure, even if an SDK wrapped it."""
-    seen: set[int] = set()
-    while error is not None and id(error) not in seen:
-        if isinstance(error, RecordingFileError):
-            return error
-        seen.add(id(error))
-        error = error.__cause__ or error.__context__
-    return None
-
-
-def _short_failure(item: pytest.Item, excinfo: pytest.ExceptionInfo[BaseException]) -> str:
-    """Our own message and the line of the test that made the request, without SDK and plugin frames.
-    Credentials are masked: the report lands in CI logs."""
-    lines = [f"{type(excinfo.value).__name__}: {scrub_message(str(excinfo.value))}"]
-    in_test = [entry for entry in excinfo.traceback if entry.path == item.path]
-    if in_test:
-        entry = in_test[-1]
-        statement = scrub_message(str(entry.statement).strip())
-        lines.append(f"  made at:         {item.path.name}:{entry.lineno + 1}: {statement}")
-    return "\n".join(lines)
 
 
 @pytest.fixture(scope="module")
