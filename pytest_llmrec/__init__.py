@@ -7,6 +7,7 @@ test can meet, and the body matcher for plain VCR.py.
 """
 
 from pytest_llmrec.errors import (
+    BudgetExceededError,
     ConfigError,
     LiveConnectionBlockedError,
     LLMRecordingError,
@@ -23,6 +24,7 @@ from pytest_llmrec.recorder import Exchange, LLMRecorder
 __version__ = "0.1.0"
 
 __all__ = [
+    "BudgetExceededError",
     "ConfigError",
     "Exchange",
     "LLMRecorder",

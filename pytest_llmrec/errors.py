@@ -60,6 +60,15 @@ class RecordingWriteError(LLMRecordingError):
         return RecordingWriteError(self.path, self.directory, self.reason, nodeid)
 
 
+class BudgetExceededError(LLMRecordingError):
+    """The run's live spend passed ``--llm-budget``, so a live request was refused before it was sent."""
+
+    def __init__(self, budget: float, spent: float, message: str) -> None:
+        self.budget = budget
+        self.spent = spent
+        super().__init__(message)
+
+
 class ConfigError(ValueError):
     """An option, ini value, environment variable or marker argument is invalid."""
 

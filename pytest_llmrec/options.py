@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import argparse
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from pytest_llmrec.errors import ConfigError, did_you_mean
 from pytest_llmrec.jsonpath import JsonPath
 from pytest_llmrec.modes import Mode, parse_mode
+from pytest_llmrec.pricing.table import Price, parse_overrides
 
 ENV_MODE = "LLMREC_RECORD_MODE"
 UNUSED_ACTIONS = ("warn", "fail", "prune")
@@ -95,6 +96,12 @@ CLI_OPTIONS: dict[str, dict[str, Any]] = {
         "choices": YES_NO,
         "help": "save the recordings of a test that failed (default: yes; ini llm_record_on_failure).",
     },
+    "--llm-budget": {
+        "dest": "llm_budget",
+        "metavar": "DOLLARS",
+        "help": "once the run's live spend (priced by the model that answered) passes DOLLARS, refuse "
+        "every further live request with BudgetExceededError, unsent (ini llm_budget).",
+    },
 }
 # name: (help, pytest's ini type, default)
 INI_OPTIONS: dict[str, tuple[str, str | None, Any]] = {
@@ -141,6 +148,13 @@ INI_OPTIONS: dict[str, tuple[str, str | None, Any]] = {
     "llm_block_network": ("guard every test but recording ones (see --llm-block-network)", "bool", False),
     "llm_strict": ("fail replays the installed SDK's types reject (see --llm-strict)", "bool", False),
     "llm_verify_allow": ("drift verify lets pass (see --llm-verify-allow)", "args", []),
+    "llm_budget": ("dollars of live spend past which live requests fail (see --llm-budget)", None, None),
+    "llm_prices": (
+        "dollar prices per million tokens, one model a line: MODEL = INPUT OUTPUT [CACHED_INPUT]; "
+        "they replace or add to the packaged table",
+        "linelist",
+        [],
+    ),
 }
 
 
@@ -165,6 +179,8 @@ class Options:
     strict: bool = False  # an SDK type mismatch in a replayed body fails instead of warning
     verify_allow: tuple[str, ...] = ()  # names in VERIFY_ALLOWABLE: drift that does not fail under verify
     report: Path | None = None
+    budget: float | None = None  # dollars of live spend past which live requests fail
+    prices: Mapping[str, Price] = field(default_factory=dict)  # the ini's llm_prices, by model
 
 
 def read_options(
@@ -214,7 +230,23 @@ def read_options(
             _listed(str(cli.get("llm_verify_allow") or "").split(","), ini.get("llm_verify_allow"))
         ),
         report=invocation_dir / report if report else None,
+        budget=_budget(cli.get("llm_budget"), ini.get("llm_budget")),
+        prices=parse_overrides(ini.get("llm_prices") or ()),
     )
+
+
+def _budget(cli: str | None, ini: str | None) -> float | None:
+    """Dollars, from --llm-budget or else the ini's llm_budget; ``$5`` and ``5`` alike."""
+    value, where = (cli, "--llm-budget") if cli is not None else (ini, "ini option llm_budget")
+    if value is None or not str(value).strip():
+        return None
+    try:
+        dollars = float(str(value).strip().removeprefix("$"))
+    except ValueError:
+        dollars = -1.0
+    if not (dollars >= 0 and dollars != float("inf")):
+        raise ConfigError(f"{where} must be a number of dollars (0 or more), such as 5 or 0.5, not {value!r}")
+    return dollars
 
 
 def _choice(value: Any, valid: tuple[str, ...], name: str) -> str:

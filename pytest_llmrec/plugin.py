@@ -10,6 +10,8 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import shutil
+import tempfile
 from collections.abc import Generator, Iterator
 from pathlib import Path
 from typing import Any
@@ -31,6 +33,8 @@ from pytest_llmrec.intercept import audit
 from pytest_llmrec.intercept.guard import Guard, guarding, network_guard, replay_guard, resolve_hosts
 from pytest_llmrec.modes import Mode
 from pytest_llmrec.options import CLI_OPTIONS, INI_OPTIONS, Options, read_options
+from pytest_llmrec.pricing.meter import Meter, SharedSpend
+from pytest_llmrec.pricing.table import packaged
 from pytest_llmrec.recorder import LLMRecorder
 from pytest_llmrec.recordings_folders import holds_only_recordings
 from pytest_llmrec.session import SessionState
@@ -47,6 +51,8 @@ state_key = pytest.StashKey[SessionState]()
 call_failed_key = pytest.StashKey[bool]()
 call_ran_key = pytest.StashKey[bool]()
 tape_key = pytest.StashKey[Tape]()
+spend_folder_key = pytest.StashKey[Path]()  # under pytest-xdist with a budget: where workers share spend
+SPEND_INPUT = "llmrec_spend_folder"
 
 
 def pytest_addoption(parser: pytest.Parser, pluginmanager: pytest.PytestPluginManager) -> None:
@@ -79,10 +85,33 @@ def pytest_configure(config: pytest.Config) -> None:
     except ConfigError as error:
         raise pytest.UsageError(str(error)) from None
     config.stash[options_key] = options
-    state = SessionState(allowed_hosts=resolve_hosts(options.allow_hosts))
+    state = SessionState(allowed_hosts=resolve_hosts(options.allow_hosts), meter=_meter(config, options))
     state.usage.narrowed = _narrowing(config)
     config.stash[state_key] = state
     audit.install()  # once per process: a guard can see every connect from then on
+
+
+def _meter(config: pytest.Config, options: Options) -> Meter:
+    """The run's prices and budget; a pytest-xdist worker shares its spend through the controller's folder."""
+    try:
+        table = packaged().with_overrides(options.prices)
+    except ConfigError as error:
+        raise pytest.UsageError(str(error)) from None
+    folder = getattr(config, "workerinput", {}).get(SPEND_INPUT)
+    worker = getattr(config, "workerinput", {}).get("workerid", "main")
+    shared = SharedSpend(Path(folder), worker) if folder and options.budget is not None else None
+    return Meter(table, options.budget, shared)
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_configure_node(node: Any) -> None:
+    """pytest-xdist: under a budget, give each worker the run's folder for sharing what it spent."""
+    config = node.config
+    if config.stash[options_key].budget is None:
+        return
+    if spend_folder_key not in config.stash:
+        config.stash[spend_folder_key] = Path(tempfile.mkdtemp(prefix="llmrec-spend-"))
+    node.workerinput[SPEND_INPUT] = str(config.stash[spend_folder_key])
 
 
 def _narrowing(config: pytest.Config) -> str | None:
@@ -236,7 +265,14 @@ def recording(
     from pytest_llmrec.intercept.patchers import intercepting
 
     state = request.config.stash[state_key]
-    tape = Tape(config, item.nodeid, refreshed=state.refreshed, foreign=state.foreign, cassette=cassette)
+    tape = Tape(
+        config,
+        item.nodeid,
+        refreshed=state.refreshed,
+        foreign=state.foreign,
+        cassette=cassette,
+        meter=state.meter,
+    )
     item.stash[tape_key] = tape
     with contextlib.ExitStack() as stack:
         stack.enter_context(intercepting(tape))
@@ -317,6 +353,8 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
     if workeroutput is not None:  # a pytest-xdist worker: the controller decides and prints
         workeroutput["llmrec"] = state.worker_output()
         return
+    if spend_folder_key in session.config.stash:
+        shutil.rmtree(session.config.stash[spend_folder_key], ignore_errors=True)
     options = session.config.stash[options_key]
     state.decide(prune=options.unused == "prune")
     last_run.save(getattr(session.config, "cache", None), state.verdict.unused, state.usage.why_not_checked())

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from pytest_llmrec.config import RecordingConfig
 from pytest_llmrec.drift import Drift
+from pytest_llmrec.pricing.cost import Cost
 
 
 @dataclass(frozen=True)
@@ -44,6 +45,7 @@ class LLMRecorder:
     discarded: list[Path] = field(default_factory=list)
     tokens_replayed: int = 0  # what the replayed responses report in their usage
     tokens_live: int = 0  # what the responses fetched live report: what this test spent
+    cost: Cost = field(default_factory=Cost)  # those tokens in dollars: saved by replay, spent live
 
     @property
     def mode(self) -> str:

@@ -16,6 +16,8 @@ from typing import Any
 from pytest_llmrec import drift
 from pytest_llmrec.llama_stack.index import ForeignIndexes
 from pytest_llmrec.modes import Mode
+from pytest_llmrec.pricing.cost import RunCost
+from pytest_llmrec.pricing.meter import Meter
 from pytest_llmrec.recorder import LLMRecorder
 from pytest_llmrec.storage.store import Store
 from pytest_llmrec.totals import RunTotals
@@ -31,6 +33,8 @@ class SessionState:
     refreshed: set[Path] = field(default_factory=set)  # files (re)written in this run
     foreign: ForeignIndexes = field(default_factory=ForeignIndexes)  # llama-stack files, indexed once
     drift_by_test: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # verify's findings
+    meter: Meter = field(default_factory=Meter)  # prices responses, holds live spend to --llm-budget
+    cost: RunCost = field(default_factory=RunCost)  # dollars, for the run and per test
 
     def collected(self, nodeid: str) -> None:
         """A recording test was collected (before -k and -m deselect it)."""
@@ -40,6 +44,7 @@ class SessionState:
         """Count a finished test; ``passed``: its body ran to the end and passed."""
         config = recorder.config
         self.totals.add(RunTotals.of(recorder))
+        self.cost.add(nodeid, recorder.cost)
         if recorder.missed:
             self.totals.missed_tests.append(nodeid)
         for exchange, drifts in recorder.drift:
@@ -58,7 +63,12 @@ class SessionState:
 
     def worker_output(self) -> dict[str, Any]:
         """What a pytest-xdist worker sends its controller (plain data, it crosses processes)."""
-        return {"totals": self.totals.to_json(), "usage": self.usage.to_json(), "drift": self.drift_by_test}
+        return {
+            "totals": self.totals.to_json(),
+            "usage": self.usage.to_json(),
+            "drift": self.drift_by_test,
+            "cost": self.cost.to_json(),
+        }
 
     def merge(self, output: dict[str, Any]) -> None:
         """Add a worker's output, so the controller's summary covers the whole run."""
@@ -66,6 +76,7 @@ class SessionState:
         self.usage.merge(output["usage"])
         for nodeid, drifts in output.get("drift", {}).items():
             self.drift_by_test.setdefault(nodeid, []).extend(drifts)
+        self.cost.merge(output["cost"])
 
     def report(self) -> dict[str, Any]:
         """What ``--llm-report`` writes."""
@@ -76,6 +87,7 @@ class SessionState:
             "finished": time.time(),
             "broken": sorted(str(path) for path in self.verdict.broken),
             "drift": self.drift_by_test,
+            "cost": {**self.cost.to_json(), "prices_checked": self.meter.table.checked},
         }
 
     def decide(self, prune: bool) -> None:

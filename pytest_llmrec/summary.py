@@ -3,6 +3,7 @@ drift verify found, and tests that went for the network without a recording."""
 
 from __future__ import annotations
 
+from pytest_llmrec.pricing.summary import cost_lines, tokens_text
 from pytest_llmrec.session import SessionState
 
 MAX_LISTED = 20
@@ -30,7 +31,8 @@ def _recording_lines(state: SessionState, unused_action: str) -> list[str]:
             line += f", {len(totals.deleted)} stale file(s) deleted"
         if totals.discarded:
             line += f", {totals.discarded} recording(s) of failed tests not saved"
-        lines.append(line + f"; tokens: {totals.tokens_replayed} replayed, {totals.tokens_live} spent live")
+        lines.append(line + "; " + tokens_text(totals.tokens_replayed, totals.tokens_live, state.cost.total))
+        lines += cost_lines(state.cost.total)
         if unused_action != "warn" and (why := state.usage.why_not_checked()):
             lines.append(f"llmrec: unused recordings not checked (--llm-unused={unused_action}): {why}")
     missed = list(dict.fromkeys(totals.missed_tests))

@@ -37,6 +37,7 @@ from pytest_llmrec.misses import Candidate, explain_miss
 from pytest_llmrec.modes import Mode
 from pytest_llmrec.normalize import normalize_json
 from pytest_llmrec.plan import Plan, Take
+from pytest_llmrec.pricing.meter import Meter
 from pytest_llmrec.recorder import Exchange, LLMRecorder
 from pytest_llmrec.storage import codec, key_check, payloads, sdk_check
 from pytest_llmrec.storage.credentials import Names
@@ -61,13 +62,16 @@ class Tape:
         refreshed: set[Path] | None = None,
         foreign: ForeignIndexes | None = None,
         cassette: CassettePlayer | None = None,
+        meter: Meter | None = None,
     ) -> None:
         """``refreshed``: files already rewritten in this run, which ``rewrite`` replays instead of
         fetching again, so tests sharing a scope re-record each request once. ``foreign``: the run's
-        indexes of llama-stack recordings. ``cassette``: a vcr-marked test's cassette, asked first."""
+        indexes of llama-stack recordings. ``cassette``: a vcr-marked test's cassette, asked first.
+        ``meter``: the run's, which prices responses and holds live requests to the budget."""
         self.config = config
         self.cassette = cassette
         self.nodeid = nodeid
+        self.meter = meter if meter is not None else Meter()
         self.refreshed = refreshed if refreshed is not None else set()
         self.foreign = foreign if foreign is not None else ForeignIndexes()
         names = Names.extended(config.scrub_headers, config.scrub_query_params, config.scrub_fields)
@@ -144,6 +148,7 @@ class Tape:
         sent_url: str,
         sent_body: bytes | None,
     ) -> Plan:
+        self.meter.check(exchange.method, exchange.url)  # past the budget: refused before it is sent
         request = None
         if self.config.mode.records:
             request = StoredRequest(
@@ -208,6 +213,7 @@ class Tape:
             response = codec.encode_response(replay.status, replay.headers, replay.content, exchange.endpoint)
             with self._lock:
                 self.recorder.tokens_replayed += payloads.tokens_used(response.body)
+            self.meter.count(self.recorder.cost, response.body, _model_of(key), live=False)
         with self._lock:
             self._calls[key.digest] -= 1  # the cassette answered: the n-th native file is still the n-th
             self.recorder.replayed.append(dataclasses.replace(exchange, path=self.cassette.path))
@@ -263,6 +269,7 @@ class Tape:
                 exchange if source == exchange.path else dataclasses.replace(exchange, path=source)
             )
             self.recorder.tokens_replayed += tokens
+        self.meter.count(self.recorder.cost, recording.response.body, recording.request.model, live=False)
         return Plan(self, exchange, key, replay=replay)
 
     def _miss(
@@ -300,6 +307,7 @@ class Tape:
                 response = codec.encode_response(take.status, take.headers, body, endpoint)
                 with self._lock:
                     self.recorder.tokens_live += payloads.tokens_used(response.body)
+                self.meter.count(self.recorder.cost, response.body, _model_of(plan.key), live=True)
             return
         if take.status < 200 or 300 <= take.status < 400:
             self._unrecordable(take)
@@ -330,6 +338,7 @@ class Tape:
             self._unfinished.discard(plan.exchange)
             self._pending.append((plan.exchange.path, recording))
             self.recorder.recorded.append(plan.exchange)
+        self.meter.count(self.recorder.cost, response.body, plan.request.model, live=True)
 
     def _unrecordable(self, take: Take) -> None:
         """A 1xx or 3xx answer: the reader refuses such a file, as replay cannot follow it. Not recorded,

@@ -85,7 +85,7 @@ def token_counts(body: Any) -> TokenCounts:
     """
     prompt = completion = total = 0
     for item in body if isinstance(body, list) else [body]:
-        usage = _usage_of(item)
+        usage = usage_of(item)
         if usage is None:
             continue
         prompt = max(prompt, _count(usage, "prompt_tokens", "input_tokens", "prompt_eval_count"))
@@ -111,7 +111,7 @@ def stream_event_data(event: Any) -> Any:
     return event
 
 
-def _usage_of(data: Any) -> dict[str, Any] | None:
+def usage_of(data: Any) -> dict[str, Any] | None:
     """Where a body or stream event keeps its counts: ``usage``, the ``message`` of Anthropic's
     message_start, the ``response`` of a Responses API event, or Ollama's top level."""
     data = _plain(stream_event_data(data))
