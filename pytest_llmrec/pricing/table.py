@@ -104,7 +104,7 @@ def parse_overrides(lines: Iterable[str], where: str = "ini option llm_prices") 
         model, equals, numbers = (part.strip() for part in text.partition("="))
         values = numbers.split()
         if not equals or not model or " " in model or len(values) not in (2, 3):
-            raise ConfigError(f"{where}: {text!r}: write it as {OVERRIDE_FORM}")
+            raise ConfigError(f"{where}: {text!r}: write {OVERRIDE_FORM}")
         try:
             dollars = [float(value.removeprefix("$")) for value in values]
         except ValueError:
