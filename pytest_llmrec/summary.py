@@ -32,7 +32,7 @@ def _recording_lines(state: SessionState, unused_action: str) -> list[str]:
         if totals.discarded:
             line += f", {totals.discarded} recording(s) of failed tests not saved"
         lines.append(line + "; " + tokens_text(totals.tokens_replayed, totals.tokens_live, state.cost.total))
-        lines += cost_lines(state.cost.total)
+        lines += cost_lines(state.cost.total, state.meter.budget)
         if unused_action != "warn" and (why := state.usage.why_not_checked()):
             lines.append(f"llmrec: unused recordings not checked (--llm-unused={unused_action}): {why}")
     missed = list(dict.fromkeys(totals.missed_tests))

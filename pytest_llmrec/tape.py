@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING
 from pytest_llmrec import drift, media
 from pytest_llmrec.config import RecordingConfig
 from pytest_llmrec.errors import (
+    BudgetExceededError,
     LLMRecordingError,
     RecordingFileError,
     RecordingMissError,
@@ -148,7 +149,12 @@ class Tape:
         sent_url: str,
         sent_body: bytes | None,
     ) -> Plan:
-        self.meter.check(exchange.method, exchange.url)  # past the budget: refused before it is sent
+        try:  # past the budget: refused before it is sent, and its place in the sequence is not taken
+            self.meter.check(self.recorder.cost, exchange.method, exchange.url)
+        except BudgetExceededError:
+            with self._lock:
+                self._calls[key.digest] -= 1
+            raise
         request = None
         if self.config.mode.records:
             request = StoredRequest(

@@ -31,11 +31,13 @@ class Priced:
 @dataclass
 class Cost:
     """What one test's or one run's responses cost: ``saved`` by replaying them, ``spent`` live, and
-    the tokens of responses whose model has no price, by model."""
+    the tokens of responses whose model has no price, by model; ``refused``: live requests not sent,
+    the budget passed."""
 
     saved: float = 0.0
     spent: float = 0.0
     no_price: dict[str, int] = field(default_factory=dict)
+    refused: int = 0
 
     def count(self, priced: Priced, *, live: bool) -> None:
         if priced.dollars is None:
@@ -50,18 +52,20 @@ class Cost:
     def add(self, other: Cost) -> None:
         self.saved += other.saved
         self.spent += other.spent
+        self.refused += other.refused
         for model, tokens in other.no_price.items():
             self.no_price[model] = self.no_price.get(model, 0) + tokens
 
     def __bool__(self) -> bool:
-        return bool(self.saved or self.spent or self.no_price)
+        return bool(self.saved or self.spent or self.no_price or self.refused)
 
     def to_json(self) -> dict[str, Any]:
-        return {"saved": self.saved, "spent": self.spent, "no_price": dict(sorted(self.no_price.items()))}
+        no_price = dict(sorted(self.no_price.items()))
+        return {"saved": self.saved, "spent": self.spent, "no_price": no_price, "refused": self.refused}
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Cost:
-        return cls(float(data["saved"]), float(data["spent"]), dict(data["no_price"]))
+        return cls(float(data["saved"]), float(data["spent"]), dict(data["no_price"]), int(data["refused"]))
 
 
 @dataclass

@@ -72,13 +72,16 @@ class Meter:
     def run_spend(self) -> float:
         return self.spent + (self.shared.others() if self.shared is not None else 0.0)
 
-    def check(self, method: str, url: str) -> None:
-        """Before a live request: raise BudgetExceededError if the run's live spend has passed the budget."""
+    def check(self, cost: Cost, method: str, url: str) -> None:
+        """Before a live request: raise BudgetExceededError if the run's live spend has passed the budget
+        (counted as refused in the test's ``cost``)."""
         if self.budget is None:
             return
         spent = self.run_spend()
         if spent <= self.budget:
             return
+        with self._lock:
+            cost.refused += 1
         raise BudgetExceededError(
             self.budget,
             spent,

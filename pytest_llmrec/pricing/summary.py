@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pytest_llmrec.pricing.cost import Cost, dollars_text
+from pytest_llmrec.pricing.cost import Cost, budget_text, dollars_text
 
 MAX_LISTED = 10
 
@@ -15,11 +15,18 @@ def tokens_text(replayed: int, live: int, cost: Cost) -> str:
     return f"tokens: {replayed:,} replayed{saved}, {live:,} spent live{spent}"
 
 
-def cost_lines(cost: Cost) -> list[str]:
-    """``llmrec: no price for: my-model (1,234 tokens); ...``: counted in tokens only, never guessed."""
+def cost_lines(cost: Cost, budget: float | None) -> list[str]:
+    """``llmrec: no price for: my-model (1,234 tokens); ...``: counted in tokens only, never guessed;
+    and how many live requests the budget refused."""
+    lines = []
+    if cost.refused and budget is not None:
+        lines.append(
+            f"llmrec: {cost.refused} live request(s) not sent: the run's live spend passed its budget "
+            f"(--llm-budget={budget_text(budget).removeprefix('$')})"
+        )
     if not cost.no_price:
-        return []
+        return lines
     ranked = sorted(cost.no_price.items(), key=lambda item: (-item[1], item[0]))
     named = ", ".join(f"{model} ({tokens:,} tokens)" for model, tokens in ranked[:MAX_LISTED])
     more = f" and {len(ranked) - MAX_LISTED} more" if len(ranked) > MAX_LISTED else ""
-    return [f"llmrec: no price for: {named}{more}; give one with the ini option llm_prices"]
+    return [*lines, f"llmrec: no price for: {named}{more}; give one with the ini option llm_prices"]

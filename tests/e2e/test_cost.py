@@ -67,6 +67,7 @@ def test_the_summary_and_report_price_a_snapshot_by_its_models_list_price(inner,
         "saved": pytest.approx(GPT_4O_CALL),
         "spent": 0,
         "no_price": {},
+        "refused": 0,
     }
 
 
@@ -125,7 +126,7 @@ def test_a_run_past_its_budget_sends_no_further_request(inner, openai_server, mo
     inner.pytester.makeini(BUDGET_INI)
     inner.pytester.makepyfile(test_six=SIX)
 
-    result = inner.run("--llm-record=record-missing", "--llm-budget=0.02")
+    result = inner.run("--llm-record=record-missing", "--llm-budget=0.02", "--llm-report=out/report.json")
 
     # $0.008, $0.016, $0.024: the third call passes the budget, so the fourth is never sent.
     result.assert_outcomes(passed=3, failed=3)
@@ -137,6 +138,11 @@ def test_a_run_past_its_budget_sends_no_further_request(inner, openai_server, mo
         "budget (--llm-budget=DOLLARS, ini llm_budget)"
     ) in result.stdout.lines
     assert "tokens: 0 replayed, 15 spent live ($0.0240)" in result.stdout.str()
+    assert (
+        "llmrec: 3 live request(s) not sent: the run's live spend passed its budget (--llm-budget=0.02)"
+        in result.stdout.lines
+    )
+    assert report(inner, "report.json")["cost"]["tests"]["test_six.py::test_ask[4]"]["refused"] == 1
     assert len(inner.recordings()) == 3  # what was spent is recorded: the next run replays it for free
 
     again = inner.run("--llm-record=record-missing", "--llm-budget=0.02")
@@ -172,6 +178,7 @@ def test_workers_share_the_runs_spend_against_the_budget(inner, openai_server, m
     assert 3 <= sent <= 4
     result.assert_outcomes(passed=sent, failed=12 - sent)
     assert "BudgetExceededError: pytest-llmrec: the run has spent $0.0" in result.stdout.str()
+    assert f"llmrec: {12 - sent} live request(s) not sent: the run's live spend passed" in result.stdout.str()
 
 
 def test_an_invalid_budget_is_a_usage_error(inner):

@@ -80,7 +80,7 @@ def test_an_unpriced_model_counts_its_tokens_by_name_and_a_response_without_toke
 
 
 def test_a_runs_cost_adds_each_tests_and_crosses_processes_as_json():
-    first, second = Cost(0.5, 0.25, {"m": 3}), Cost(0.0, 1.0, {})
+    first, second = Cost(0.5, 0.25, {"m": 3}), Cost(0.0, 1.0, {}, refused=2)
     worker = RunCost()
     worker.add("t::a", first)
     worker.add("t::b", second)
@@ -92,6 +92,7 @@ def test_a_runs_cost_adds_each_tests_and_crosses_processes_as_json():
         "saved": 0.5,
         "spent": 1.25,
         "no_price": {"m": 3},
+        "refused": 2,
         "tests": {"t::a": first.to_json(), "t::b": second.to_json()},
     }
 
@@ -120,12 +121,12 @@ def test_the_meter_refuses_a_live_request_only_once_the_spend_passed_the_budget(
     meter = Meter(TABLE, budget=0.002)
     cost = Cost()
     meter.count(cost, chat("gpt-x"), None, live=True)  # $0.0014
-    meter.check("POST", "http://127.0.0.1:1/v1/chat/completions")
+    meter.check(cost, "POST", "http://127.0.0.1:1/v1/chat/completions")
     meter.count(cost, chat("gpt-x"), None, live=False)  # replayed: saved, not spent
-    meter.check("POST", "http://127.0.0.1:1/v1/chat/completions")
+    meter.check(cost, "POST", "http://127.0.0.1:1/v1/chat/completions")
     meter.count(cost, chat("gpt-x"), None, live=True)  # $0.0028
     with pytest.raises(BudgetExceededError) as refused:
-        meter.check("POST", "http://127.0.0.1:1/v1/chat/completions")
+        meter.check(cost, "POST", "http://127.0.0.1:1/v1/chat/completions")
     assert (refused.value.budget, refused.value.spent) == (0.002, pytest.approx(0.0028))
     assert str(refused.value) == (
         "pytest-llmrec: the run has spent $0.0028 live, past its budget of $0.002 (--llm-budget), so this "
@@ -133,12 +134,13 @@ def test_the_meter_refuses_a_live_request_only_once_the_spend_passed_the_budget(
         "or raise the budget (--llm-budget=DOLLARS, ini llm_budget)"
     )
     assert cost.spent == pytest.approx(0.0028) and cost.saved == pytest.approx(0.0014)
+    assert cost.refused == 1
 
 
 def test_without_a_budget_the_meter_never_refuses():
     meter = Meter(TABLE)
     meter.count(Cost(), chat("gpt-x", 10**9), None, live=True)
-    meter.check("POST", "http://127.0.0.1:1/")
+    meter.check(Cost(), "POST", "http://127.0.0.1:1/")
 
 
 def test_workers_see_each_others_spend_through_the_shared_folder(tmp_path):
@@ -149,5 +151,5 @@ def test_workers_see_each_others_spend_through_the_shared_folder(tmp_path):
     assert first.run_spend() == second.run_spend() == pytest.approx(0.0028)
     (tmp_path / "stray.json").write_text("not json")  # unreadable: counts nothing
     with pytest.raises(BudgetExceededError):
-        second.check("POST", "http://127.0.0.1:1/")
+        second.check(Cost(), "POST", "http://127.0.0.1:1/")
     assert sorted(path.name for path in tmp_path.iterdir()) == ["gw0.json", "gw1.json", "stray.json"]
