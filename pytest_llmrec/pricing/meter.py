@@ -60,14 +60,13 @@ class Meter:
     def count(self, cost: Cost, body: Any, request_model: str | None, *, live: bool) -> None:
         """Price a whole response (a stored body, or a stream's events) into ``cost``."""
         priced = price(self.table, body, request_model)
-        with self._lock:
+        with self._lock:  # one thread at a time writes this worker's file, too
             cost.count(priced, live=live)
             if not (live and priced.dollars):
                 return
             self.spent += priced.dollars
-            spent = self.spent
-        if self.shared is not None:
-            self.shared.publish(spent)
+            if self.shared is not None:
+                self.shared.publish(self.spent)
 
     def run_spend(self) -> float:
         return self.spent + (self.shared.others() if self.shared is not None else 0.0)
