@@ -125,6 +125,8 @@ class Tape:
         fresh_enough = not mode.goes_live_on_hit or (mode is Mode.REWRITE and exchange.path in self.refreshed)
         found = self._find(key, exchange, (method, url, content_type, body)) if fresh_enough else None
         if found is not None:
+            if mode is Mode.VERIFY:  # also sent live: held to the budget as any live request
+                self._within_budget(exchange, key)
             plan = self._replaying(exchange, key, *found)
             if mode is Mode.VERIFY:
                 self._verifying(plan, *found, sent_url, sent_body)
@@ -149,12 +151,7 @@ class Tape:
         sent_url: str,
         sent_body: bytes | None,
     ) -> Plan:
-        try:  # past the budget: refused before it is sent, and its place in the sequence is not taken
-            self.meter.check(self.recorder.cost, exchange.method, exchange.url)
-        except BudgetExceededError:
-            with self._lock:
-                self._calls[key.digest] -= 1
-            raise
+        self._within_budget(exchange, key)
         request = None
         if self.config.mode.records:
             request = StoredRequest(
@@ -170,6 +167,16 @@ class Tape:
                 self._unfinished.add(exchange)
         real_body = self.ids.to_real_bytes(sent_body) if sent_body else sent_body
         return Plan(self, exchange, key, request=request, url=self.ids.to_real(sent_url), body=real_body)
+
+    def _within_budget(self, exchange: Exchange, key: RequestKey) -> None:
+        """Before a request goes live: past the budget it is refused unsent, and takes no place in the
+        sequence of identical requests."""
+        try:
+            self.meter.check(self.recorder.cost, exchange.method, exchange.url)
+        except BudgetExceededError:
+            with self._lock:
+                self._calls[key.digest] -= 1
+            raise
 
     def _verifying(
         self, plan: Plan, source: Path, recording: Recording, sent_url: str, sent_body: bytes | None
@@ -196,6 +203,7 @@ class Tape:
             self.recorder.verified.append(plan.exchange)
             if drifts:
                 self.recorder.drift.append((plan.exchange, drifts))
+        self.meter.count(self.recorder.cost, live.body, _model_of(plan.key), live=True)
 
     def unverified(self, plan: Plan, error: BaseException) -> None:
         """A verified request got no live answer: listed as drift, since nothing could be compared."""

@@ -191,3 +191,18 @@ def test_an_invalid_budget_is_a_usage_error(inner):
         "ERROR: --llm-budget must be a number of dollars (0 or more), such as 5 or 0.5, not 'five'"
         in result.stderr.lines
     )
+
+
+def test_verify_spends_live_and_is_held_to_the_budget(inner, openai_server, monkeypatch):
+    monkeypatch.setenv("LLMREC_TEST_MODEL", "my-model")
+    inner.pytester.makeini(BUDGET_INI)
+    inner.pytester.makepyfile(test_six=SIX)
+    inner.run("--llm-record=record-missing").assert_outcomes(passed=6)
+    openai_server.reset()
+
+    result = inner.run("--llm-record=verify", "--llm-budget=0.02")
+
+    result.assert_outcomes(passed=3, failed=3)  # each answered from its recording and also asked live
+    assert len(openai_server.requests) == 3
+    assert "tokens: 15 replayed ($0.0240 saved), 15 spent live ($0.0240)" in result.stdout.str()
+    assert "BudgetExceededError: pytest-llmrec: the run has spent $0.0240 live" in result.stdout.str()
