@@ -206,3 +206,45 @@ def test_verify_spends_live_and_is_held_to_the_budget(inner, openai_server, monk
     assert len(openai_server.requests) == 3
     assert "tokens: 15 replayed ($0.0240 saved), 15 spent live ($0.0240)" in result.stdout.str()
     assert "BudgetExceededError: pytest-llmrec: the run has spent $0.0240 live" in result.stdout.str()
+
+
+ANTHROPIC = textwrap.dedent(
+    """
+    import os
+    import anthropic
+    import pytest
+
+    MODEL = "claude-3-5-haiku-20241022"
+    HELLO = [{"role": "user", "content": "Hello Claude"}]
+
+    def client():
+        return anthropic.Anthropic(base_url=os.environ["LLMREC_TEST_BASE_URL"], max_retries=0)
+
+    @pytest.mark.llm_recording
+    def test_create():
+        assert client().messages.create(model=MODEL, max_tokens=64, messages=HELLO).content[0].text
+
+    @pytest.mark.llm_recording
+    def test_stream():
+        with client().messages.stream(model=MODEL, max_tokens=64, messages=HELLO) as stream:
+            assert "".join(stream.text_stream) == "Echo: Hello Claude"
+    """
+)
+
+
+def test_anthropic_messages_and_streams_are_priced_by_the_snapshot_they_name(pytester, monkeypatch):
+    pytest.importorskip("anthropic")
+    from fakes.anthropic_server import AnthropicServer
+    from fakes.inner_suite import InnerSuite
+
+    monkeypatch.setenv("ANTHROPIC_API_KEY", "llmrec-" + "fake-anthropic-key" * 2)
+    with AnthropicServer() as server:
+        suite = InnerSuite(pytester, monkeypatch, server.base_url)
+        pytester.makepyfile(test_claude=ANTHROPIC)
+        recorded = suite.run("--llm-record=record-missing")
+    recorded.assert_outcomes(passed=2)
+    # "Hello Claude" in, "Echo: Hello Claude" out, at claude-3-5-haiku's $0.80 and $4 per million: 2 calls.
+    assert "tokens: 0 replayed, 10 spent live ($0.000027)" in recorded.stdout.str()
+    replayed = suite.run()
+    replayed.assert_outcomes(passed=2)
+    assert "tokens: 10 replayed ($0.000027 saved), 0 spent live" in replayed.stdout.str()
