@@ -15,7 +15,7 @@ from pathlib import Path
 
 from pytest_llmrec import __version__
 from pytest_llmrec import check as checking
-from pytest_llmrec.cli import diff, importing, listing, prune, show
+from pytest_llmrec.cli import diff, importing, listing, prune, sdk, show
 from pytest_llmrec.errors import ConfigError, RecordingFileError
 from pytest_llmrec.scan import scan
 
@@ -55,6 +55,15 @@ def parser() -> argparse.ArgumentParser:
         "--fix", action="store_true", help="rename mismatched files, delete stale temporaries"
     )
     verify.add_argument("--json", action="store_true", help="print the report as JSON")
+    verify.add_argument(
+        "--sdk",
+        action="store_true",
+        help="instead: validate every recorded body and stream event against the installed SDK's class "
+        "(exit 1 on any it would reject; SDKs not installed are listed, not errors)",
+    )
+    verify.add_argument(
+        "--strict", action="store_true", help="with --sdk: every field the declared types do not admit"
+    )
     prune.add_arguments(command("prune", "delete the recordings the last whole run found unused"))
     importing.add_arguments(
         command("import", "convert VCR.py cassettes or llama-stack recordings into this layout")
@@ -91,6 +100,10 @@ def _run(top: argparse.ArgumentParser, args: argparse.Namespace) -> int:
         return prune.run(args)
     if args.command == "scan":
         return scan(args.paths, as_json=args.json)
+    if args.command == "check" and (args.sdk or args.strict):
+        if args.fix or not args.sdk:
+            top.error("--sdk takes no --fix, and --strict needs --sdk")
+        return sdk.main(args.paths, strict=args.strict, as_json=args.json)
     if args.command == "check":
         return checking.main(args.paths, fix=args.fix, as_json=args.json)
     return importing.run(top, args)

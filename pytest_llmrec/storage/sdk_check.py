@@ -22,6 +22,7 @@ import functools
 import importlib
 import re
 from array import array
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -70,7 +71,8 @@ def _as_the_sdk_reads(type_path: str, data: Any) -> Any:
     return {**data, "data": items}
 
 
-def _problem(cls: Any, type_path: str, data: Any, strict: bool) -> str | None:
+def _errors(cls: Any, type_path: str, data: Any, strict: bool) -> list[Any]:
+    """pydantic's error details for ``data`` as ``cls``, those the SDK itself trips on unless ``strict``."""
     from pydantic import ValidationError
 
     try:
@@ -79,27 +81,70 @@ def _problem(cls: Any, type_path: str, data: Any, strict: bool) -> str | None:
         errors = error.errors()
         if not strict and type_path.startswith(tuple(package + "." for package in LENIENT_PACKAGES)):
             errors = [found for found in errors if found["type"] == "missing"]
-            if not errors:
-                return None
-        first = errors[0]
-        where = ".".join(str(part) for part in first["loc"]) or "<top>"
-        more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
-        return f"the installed SDK's {type_path} rejects it: {where}: {first['msg']}{more}"
-    return None
+        return errors
+    return []
 
 
-def _typed_payloads(value: Any, where: str) -> list[tuple[str, str, Any]]:
-    """(field, type path, plain data) of each outermost typed payload whose class is importable."""
+def _problem(cls: Any, type_path: str, data: Any, strict: bool) -> str | None:
+    errors = _errors(cls, type_path, data, strict)
+    if not errors:
+        return None
+    first = errors[0]
+    where = ".".join(str(part) for part in first["loc"]) or "<top>"
+    more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
+    return f"the installed SDK's {type_path} rejects it: {where}: {first['msg']}{more}"
+
+
+def package_of(type_path: str) -> str | None:
+    """The SDK package a type path belongs to (``google.genai``), None if it is no SDK's."""
+    return next((package for package in SDK_PACKAGES if type_path.startswith(package + ".")), None)
+
+
+def declared_payloads(value: Any, where: str) -> list[tuple[str, str, Any, Any | None]]:
+    """(field, type path, plain data, class or None) of each outermost payload typed as an SDK's class;
+    inside one whose class cannot be imported, the typed payloads it holds are looked at instead."""
     if isinstance(value, list):
-        return [found for i, item in enumerate(value) for found in _typed_payloads(item, f"{where}[{i}]")]
+        return [found for i, item in enumerate(value) for found in declared_payloads(item, f"{where}[{i}]")]
     if not isinstance(value, dict):
         return []
     if payloads.is_typed(value):
         type_path, data = value[payloads.TYPE_KEY], value[payloads.DATA_KEY]
-        if isinstance(type_path, str) and sdk_class(type_path) is not None:
-            return [(f"{where}.{payloads.DATA_KEY}", type_path, payloads.from_typed(data))]
-        return _typed_payloads(data, f"{where}.{payloads.DATA_KEY}")
-    return [found for key, item in value.items() for found in _typed_payloads(item, f"{where}.{key}")]
+        field = f"{where}.{payloads.DATA_KEY}"
+        if not isinstance(type_path, str) or package_of(type_path) is None:
+            return declared_payloads(data, field)
+        cls = sdk_class(type_path)
+        if cls is not None:
+            return [(field, type_path, payloads.from_typed(data), cls)]
+        return [(field, type_path, data, None), *declared_payloads(data, field)]
+    return [found for key, item in value.items() for found in declared_payloads(item, f"{where}.{key}")]
+
+
+def _typed_payloads(value: Any, where: str) -> list[tuple[str, str, Any]]:
+    """(field, type path, plain data) of each outermost typed payload whose class is importable."""
+    return [(field, path, data) for field, path, data, cls in declared_payloads(value, where) if cls]
+
+
+@dataclass(frozen=True)
+class Rejection:
+    """One field of one payload the installed SDK's class rejects."""
+
+    field: str  # from the top of the file: response.body[2].__data__.choices[0].delta.role
+    type_path: str
+    message: str
+
+
+def _loc(parts: tuple[Any, ...]) -> str:
+    return "".join(f"[{part}]" if isinstance(part, int) else f".{part}" for part in parts)
+
+
+def rejections(response: codec.StoredResponse, *, strict: bool) -> list[Rejection]:
+    """Every field of every typed payload of ``response`` its installed SDK class rejects (each
+    pydantic error, where ``mismatches`` gives the first per payload)."""
+    found = []
+    for where, type_path, data in _typed_payloads(response.body, "response.body"):
+        for error in _errors(sdk_class(type_path), type_path, data, strict):
+            found.append(Rejection(where + _loc(tuple(error["loc"])), type_path, str(error["msg"])))
+    return found
 
 
 def mismatches(response: codec.StoredResponse, *, strict: bool = False) -> list[tuple[str, str]]:
