@@ -57,6 +57,12 @@ CLI_OPTIONS: dict[str, dict[str, Any]] = {
         "metavar": "PATH",
         "help": "write the run's totals (replayed, sent, recorded, missed, tokens, files written) as JSON.",
     },
+    "--llm-review": {
+        "dest": "llm_review",
+        "metavar": "PATH.md",
+        "help": "after recording (rewrite, record-missing), write a Markdown review of every recording "
+        "that changed, for a pull request: new, deleted, only usage, answer text, shape, model.",
+    },
     "--llm-unused": {
         "dest": "llm_unused",
         "choices": UNUSED_ACTIONS,
@@ -181,6 +187,7 @@ class Options:
     report: Path | None = None
     budget: float | None = None  # dollars of live spend past which live requests fail
     prices: Mapping[str, Price] = field(default_factory=dict)  # the ini's llm_prices, by model
+    review: Path | None = None  # --llm-review: the Markdown report of what recording changed
 
 
 def read_options(
@@ -232,6 +239,7 @@ def read_options(
         report=invocation_dir / report if report else None,
         budget=_budget(cli.get("llm_budget"), ini.get("llm_budget")),
         prices=parse_overrides(ini.get("llm_prices") or ()),
+        review=invocation_dir / cli["llm_review"] if cli.get("llm_review") else None,
     )
 
 

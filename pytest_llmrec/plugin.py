@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 
-from pytest_llmrec import failures, last_run
+from pytest_llmrec import failures, last_run, review
 from pytest_llmrec.config import (
     MARKER_NAME,
     RecordingConfig,
@@ -87,6 +87,7 @@ def pytest_configure(config: pytest.Config) -> None:
     config.stash[options_key] = options
     state = SessionState(allowed_hosts=resolve_hosts(options.allow_hosts), meter=_meter(config, options))
     state.usage.narrowed = _narrowing(config)
+    state.changes = [] if options.review is not None else None
     config.stash[state_key] = state
     audit.install()  # once per process: a guard can see every connect from then on
 
@@ -272,6 +273,8 @@ def recording(
         foreign=state.foreign,
         cassette=cassette,
         meter=state.meter,
+        changes=state.changes,
+        stamp=True,
     )
     item.stash[tape_key] = tape
     with contextlib.ExitStack() as stack:
@@ -360,6 +363,9 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
     last_run.save(getattr(session.config, "cache", None), state.verdict.unused, state.usage.why_not_checked())
     if options.unused == "fail" and state.verdict.unused and session.exitstatus == pytest.ExitCode.OK:
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
+    if options.review is not None:
+        mode = f"--llm-record={options.cli_mode.value}" if options.cli_mode else "each test's mode"
+        review.write(options.review, state.changes or [], session.config.rootpath, mode)
     if options.report is not None:
         options.report.parent.mkdir(parents=True, exist_ok=True)
         options.report.write_text(json.dumps(state.report(), indent=2, sort_keys=True) + "\n")

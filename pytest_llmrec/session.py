@@ -19,6 +19,7 @@ from pytest_llmrec.modes import Mode
 from pytest_llmrec.pricing.cost import RunCost
 from pytest_llmrec.pricing.meter import Meter
 from pytest_llmrec.recorder import LLMRecorder
+from pytest_llmrec.review import changes
 from pytest_llmrec.storage.store import Store
 from pytest_llmrec.totals import RunTotals
 from pytest_llmrec.unused import StoreUsage, Verdict, delete
@@ -35,6 +36,7 @@ class SessionState:
     drift_by_test: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # verify's findings
     meter: Meter = field(default_factory=Meter)  # prices responses, holds live spend to --llm-budget
     cost: RunCost = field(default_factory=RunCost)  # dollars, for the run and per test
+    changes: list[dict[str, Any]] | None = None  # with --llm-review: what recording changed (review)
 
     def collected(self, nodeid: str) -> None:
         """A recording test was collected (before -k and -m deselect it)."""
@@ -68,6 +70,7 @@ class SessionState:
             "usage": self.usage.to_json(),
             "drift": self.drift_by_test,
             "cost": self.cost.to_json(),
+            "changes": self.changes,
         }
 
     def merge(self, output: dict[str, Any]) -> None:
@@ -77,6 +80,8 @@ class SessionState:
         for nodeid, drifts in output.get("drift", {}).items():
             self.drift_by_test.setdefault(nodeid, []).extend(drifts)
         self.cost.merge(output["cost"])
+        if self.changes is not None:
+            self.changes += output.get("changes") or []
 
     def report(self) -> dict[str, Any]:
         """What ``--llm-report`` writes."""
@@ -94,5 +99,8 @@ class SessionState:
         """Judge the run once; delete what ``rewrite`` left stale, and with ``prune`` every unused file."""
         self.verdict = self.usage.verdict()
         stale = [path for path in self.verdict.unused if prune or path.parent in self.verdict.rewritten]
-        self.totals.deleted += delete(stale)
+        doomed = {path: changes.deleted(path) for path in stale} if self.changes is not None else {}
+        self.totals.deleted += (gone := delete(stale))
+        if self.changes is not None:  # read before deletion, listed once deleted
+            self.changes += [found.to_json() for path in gone if (found := doomed[path]) is not None]
         self.verdict.unused = [path for path in self.verdict.unused if path not in stale]

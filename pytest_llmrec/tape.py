@@ -17,7 +17,7 @@ import warnings
 from collections import Counter
 from collections.abc import Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from pytest_llmrec import drift, media
 from pytest_llmrec.config import RecordingConfig
@@ -39,8 +39,10 @@ from pytest_llmrec.modes import Mode
 from pytest_llmrec.normalize import normalize_json
 from pytest_llmrec.plan import Plan, Take
 from pytest_llmrec.pricing.meter import Meter
+from pytest_llmrec.reading.answers import assemble
 from pytest_llmrec.recorder import Exchange, LLMRecorder
-from pytest_llmrec.storage import codec, key_check, payloads, sdk_check
+from pytest_llmrec.review import changes as review_changes
+from pytest_llmrec.storage import codec, key_check, payloads, provenance, sdk_check
 from pytest_llmrec.storage.credentials import Names
 from pytest_llmrec.storage.recording import Recording, StoredRequest, request_body_for_storage
 from pytest_llmrec.storage.scrub import Scrubber
@@ -64,11 +66,15 @@ class Tape:
         foreign: ForeignIndexes | None = None,
         cassette: CassettePlayer | None = None,
         meter: Meter | None = None,
+        changes: list[dict[str, Any]] | None = None,
+        stamp: bool = False,
     ) -> None:
         """``refreshed``: files already rewritten in this run, which ``rewrite`` replays instead of
         fetching again, so tests sharing a scope re-record each request once. ``foreign``: the run's
         indexes of llama-stack recordings. ``cassette``: a vcr-marked test's cassette, asked first.
-        ``meter``: the run's, which prices responses and holds live requests to the budget."""
+        ``meter``: the run's, which prices responses and holds live requests to the budget.
+        ``changes``: where to add what each written file changed (``--llm-review``). ``stamp``:
+        give each new recording its provenance (a live answer; not a converted cassette)."""
         self.config = config
         self.cassette = cassette
         self.nodeid = nodeid
@@ -77,6 +83,9 @@ class Tape:
         self.foreign = foreign if foreign is not None else ForeignIndexes()
         names = Names.extended(config.scrub_headers, config.scrub_query_params, config.scrub_fields)
         self.store = Store(config.recordings_dir, Scrubber(config.scrub_env_vars, config.scrub, names))
+        self.changes, self.stamp = changes, stamp
+        if changes is not None:
+            self.store.replaced = {}
         # The scope's folder in each directory, computed once per test rather than per request.
         self._folder = self.store.scope_dir(config.scope)
         self._shared = [(store, store.scope_dir(config.scope)) for store in map(Store, config.shared_dirs)]
@@ -346,6 +355,9 @@ class Tape:
             response=response,
             id_normalization_mapping=dict(take.ids.pairs),
         )
+        if self.stamp:
+            origin = provenance.stamp(sdk_check.sdk_of(response.body), assemble(recording).model)
+            recording = dataclasses.replace(recording, provenance=origin)
         tokens = payloads.tokens_used(response.body)
         with self._lock:
             self.recorder.tokens_live += tokens
@@ -408,6 +420,8 @@ class Tape:
             done = {Written.NEW: self.recorder.written, Written.UNCHANGED: self.recorder.unchanged}
             done.get(written, self.recorder.kept).append(path)
             self.refreshed.add(path)
+            if written is Written.NEW and self.changes is not None:
+                self._review(path)
         for exchange in unfinished:
             warnings.warn(
                 RecordingWarning(
@@ -418,6 +432,15 @@ class Tape:
             )
         if refused:
             raise refused[0]
+
+    def _review(self, path: Path) -> None:
+        """What the file just written changed, read back as written (scrubbed), for ``--llm-review``."""
+        assert self.changes is not None and self.store.replaced is not None
+        old = self.store.replaced.pop(path, None)
+        with contextlib.suppress(RecordingFileError):
+            new = self.store.read(path)
+            if new is not None:
+                self.changes.append(review_changes.written(path, old, new).to_json())
 
 
 IGNORED = "<ignored>"

@@ -16,9 +16,6 @@ such class is an error: the upgrade renamed or removed it, and replay would fall
 
 from __future__ import annotations
 
-import functools
-import importlib.metadata
-import importlib.util
 import sys
 from collections import Counter
 from dataclasses import dataclass, field
@@ -31,32 +28,9 @@ from pytest_llmrec import check as checking
 from pytest_llmrec.cassettes import sources
 from pytest_llmrec.errors import RecordingFileError
 from pytest_llmrec.storage import sdk_check
+from pytest_llmrec.storage.provenance import installed_version
 from pytest_llmrec.storage.recording import Recording
 from pytest_llmrec.storage.store import Store
-
-# The distribution that installs each SDK package (what pip calls it, and reports the version of).
-DISTRIBUTIONS = {
-    "openai": "openai",
-    "anthropic": "anthropic",
-    "ollama": "ollama",
-    "google.genai": "google-genai",
-    "llama_stack": "llama-stack",
-    "llama_stack_client": "llama-stack-client",
-}
-
-
-@functools.cache
-def installed_version(package: str) -> str | None:
-    """The installed version of an SDK package, None if it is not installed."""
-    try:
-        if importlib.util.find_spec(package) is None:
-            return None
-    except (ImportError, ValueError):  # google.genai without google
-        return None
-    try:
-        return importlib.metadata.version(DISTRIBUTIONS.get(package, package))
-    except importlib.metadata.PackageNotFoundError:
-        return "unknown version"
 
 
 @dataclass

@@ -16,7 +16,7 @@ import orjson
 from pytest_llmrec import media
 from pytest_llmrec.errors import RecordingFileError
 from pytest_llmrec.normalize import normalize_body
-from pytest_llmrec.storage import codec, payloads, validate
+from pytest_llmrec.storage import codec, payloads, provenance, validate
 
 
 @dataclass(frozen=True)
@@ -36,6 +36,7 @@ class Recording:
     request: StoredRequest
     response: codec.StoredResponse
     id_normalization_mapping: dict[str, str] = field(default_factory=dict)
+    provenance: dict[str, Any] | None = None  # where the answer came from (storage.provenance)
 
 
 def request_body_for_storage(body: bytes | None, content_type: str | None) -> Any:
@@ -68,7 +69,7 @@ def to_document(recording: Recording) -> dict[str, Any]:
     if response.format == codec.BASE64:
         document_response["size"] = len(base64.b64decode(response.body))
     request = recording.request
-    return {
+    document = {
         "test_id": recording.scope,
         "request": {
             "method": request.method,
@@ -81,6 +82,9 @@ def to_document(recording: Recording) -> dict[str, Any]:
         "response": document_response,
         "id_normalization_mapping": recording.id_normalization_mapping,
     }
+    if recording.provenance is not None:
+        document[provenance.FIELD] = recording.provenance
+    return document
 
 
 def dumps(document: dict[str, Any]) -> bytes:
@@ -146,6 +150,9 @@ def from_document(document: Any, path: Path, typed_bound: int | None = None) -> 
         request=_read_request(reader, request),
         response=_read_response(reader, response),
         id_normalization_mapping=validate.check_mapping(reader, mapping),
+        provenance=provenance.check(reader, document[provenance.FIELD])
+        if provenance.FIELD in document
+        else None,
     )
 
 

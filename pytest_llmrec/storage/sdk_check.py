@@ -177,3 +177,12 @@ def file_mismatches(path: Path, response: codec.StoredResponse, *, strict: bool)
 def sdk_problems(recording: Recording, path: Path, *, strict: bool = True) -> list[str]:
     """``<file>: <field>: <problem>`` for each payload the installed SDKs reject (for ``llmrec check``)."""
     return [f"{path}: {where}: {problem}" for where, problem in mismatches(recording.response, strict=strict)]
+
+
+def sdk_of(body: Any) -> str | None:
+    """The SDK package whose class a response body (or its stream's first typed event) parses into."""
+    for item in body if isinstance(body, list) else [body]:
+        type_path = payloads.type_of(payloads.stream_event_data(item))
+        if isinstance(type_path, str):
+            return package_of(type_path)
+    return None

@@ -23,7 +23,7 @@ from typing import Any
 import orjson
 
 from pytest_llmrec.errors import RecordingFileError, RecordingWriteError
-from pytest_llmrec.storage import atomic, key_check, recording
+from pytest_llmrec.storage import atomic, key_check, provenance, recording
 from pytest_llmrec.storage.recording import Recording
 from pytest_llmrec.storage.scrub import Scrubber
 
@@ -72,6 +72,8 @@ class Store:
     def __init__(self, root: Path, scrubber: Scrubber | None = None) -> None:
         self.root = root
         self.scrubber = scrubber or Scrubber()
+        # Set to a dict to keep the bytes each write replaces (what a review report compares with).
+        self.replaced: dict[Path, bytes] | None = None
 
     def scope_dir(self, scope: str) -> Path:
         return self.root / scope_folder(scope)
@@ -137,8 +139,11 @@ class Store:
         self.scrubber.check(document, str(path))
         try:
             self.tidy(path.parent)
-            if overwrite and _same_but_real_ids(path, document):
+            existing = _existing(path) if overwrite else None
+            if existing is not None and _same_but_real_ids(existing, document):
                 return Written.UNCHANGED  # at most the real ids behind the stable ones changed: kept as is
+            if existing is not None and self.replaced is not None:
+                self.replaced[path] = existing
             placed = atomic.write(path, recording.dumps(document), overwrite=overwrite)
             return Written.NEW if placed else Written.KEPT
         except OSError as error:
@@ -165,13 +170,21 @@ def _unwritable(folder: Path, error: OSError) -> tuple[Path, str]:
 _TIDIED: set[Path] = set()  # folders already rid of stale temporary files by this process
 
 
-def _same_but_real_ids(path: Path, document: dict[str, Any]) -> bool:
-    """Whether the file at ``path`` holds ``document`` apart from the real ids its stable ids stand for."""
+def _existing(path: Path) -> bytes | None:
     try:
-        existing = orjson.loads(path.read_bytes())
-    except (OSError, orjson.JSONDecodeError):
+        return path.read_bytes()
+    except OSError:
+        return None
+
+
+def _same_but_real_ids(existing_bytes: bytes, document: dict[str, Any]) -> bool:
+    """Whether the file's bytes hold ``document`` apart from the real ids its stable ids stand for and
+    its provenance: an answer recorded again as it was keeps its bytes, and says where it came from."""
+    try:
+        existing = orjson.loads(existing_bytes)
+    except orjson.JSONDecodeError:
         return False
     if not isinstance(existing, dict):
         return False
-    mapping = "id_normalization_mapping"
-    return bool({**existing, mapping: None} == orjson.loads(recording.dumps({**document, mapping: None})))
+    ignored = {"id_normalization_mapping": None, provenance.FIELD: None}
+    return bool({**existing, **ignored} == orjson.loads(recording.dumps({**document, **ignored})))
