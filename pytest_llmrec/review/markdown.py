@@ -40,8 +40,10 @@ def render(changes: list[Change], root: Path, modes: str) -> str:
         members = [change for change in changes if group in change.groups]
         if members:
             lines += [f"## {TITLES[group]} ({len(members)})", ""]
-            for change in members:
-                lines += _entry(group, change, _shown(change.path, root))
+            for index, change in enumerate(members):
+                lines += ([""] if index and group == TEXT else []) + _entry(
+                    group, change, _shown(change.path, root)
+                )
             lines.append("")
     return "\n".join(lines)
 
@@ -65,7 +67,6 @@ def _entry(group: str, change: Change, path: str) -> list[str]:
             "New:",
             "",
             *_fenced(change.new_text or ""),
-            "",
         ]
     head = f"- `{path}`"
     if group in (NEW, DELETED):
