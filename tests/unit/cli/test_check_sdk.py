@@ -16,8 +16,24 @@ from pytest_llmrec.cli import main
 ROOT = Path(__file__).parents[3]
 EXAMPLE_OPENAI = ROOT / "example_suite" / "recordings" / "openai"
 ZOO = ROOT / "tests" / "data" / "recordings_zoo"
-CHAT = "test_app/test_questions_asked_concurrently/1ad80fe43ca9a29d6e942a4566f094eaecda31b46e231d9a3334e1bf2eb41976.json"
-STREAM = "test_app/test_streamed_answer_arrives_in_pieces/fce2cfc0ef67ee69dbb3da8caa7142ff48260ded560d873e6498f7f4634f5730.json"
+
+
+def _first(type_path: str, streaming: bool) -> str:
+    """A committed recording whose body (or first stream event) is of ``type_path``, relative to its root."""
+    for path in sorted(EXAMPLE_OPENAI.rglob("*.json")):
+        body = json.loads(path.read_text())["response"]["body"]
+        first = body[0] if streaming and isinstance(body, list) and body else body
+        if (
+            isinstance(body, list) == streaming
+            and isinstance(first, dict)
+            and first.get("__type__") == type_path
+        ):
+            return path.relative_to(EXAMPLE_OPENAI).as_posix()
+    raise AssertionError(f"no committed {type_path} recording")
+
+
+CHAT = _first("openai.types.chat.chat_completion.ChatCompletion", streaming=False)
+STREAM = _first("openai.types.chat.chat_completion_chunk.ChatCompletionChunk", streaming=True)
 
 
 def _copy(tmp_path: Path, relative: str, change: Callable[[dict[str, Any]], None]) -> Path:
