@@ -19,7 +19,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from pytest_llmrec import drift, media
+from pytest_llmrec import drift, media, stream_timing
 from pytest_llmrec.config import RecordingConfig
 from pytest_llmrec.errors import (
     BudgetExceededError,
@@ -40,7 +40,7 @@ from pytest_llmrec.normalize import normalize_json
 from pytest_llmrec.plan import Plan, Take
 from pytest_llmrec.pricing.meter import Meter
 from pytest_llmrec.recorder import Exchange, LLMRecorder
-from pytest_llmrec.storage import codec, key_check, payloads, sdk_check
+from pytest_llmrec.storage import codec, key_check, pace, payloads, sdk_check
 from pytest_llmrec.storage.credentials import Names
 from pytest_llmrec.storage.recording import Recording, StoredRequest, request_body_for_storage
 from pytest_llmrec.storage.scrub import Scrubber
@@ -275,7 +275,10 @@ class Tape:
             warnings.warn(
                 RecordingWarning(f"{source}: {where}: {problem}{others}; replayed as recorded"), stacklevel=2
             )
-        replay = codec.decode_response(recording.response)
+        response = recording.response
+        replay = stream_timing.paced(
+            codec.decode_response(response), response.offsets_ms, self.config.stream_timing
+        )
         tokens = payloads.tokens_used(recording.response.body)
         self.ids.learn(recording.id_normalization_mapping)
         with self._lock:
@@ -340,6 +343,9 @@ class Tape:
                 )
         normalize = None if take.rewritten else (lambda value: take.ids.normalize(value, endpoint))
         response = codec.encode_response(status, headers, body, endpoint, normalize)
+        if take.clock is not None and response.is_streaming:
+            measured = pace.offsets(take.clock, body, response.format == codec.SSE, len(response.body))
+            response = dataclasses.replace(response, offsets_ms=measured)
         recording = Recording(
             scope=self.config.scope,
             request=plan.request,

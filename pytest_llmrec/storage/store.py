@@ -23,7 +23,7 @@ from typing import Any
 import orjson
 
 from pytest_llmrec.errors import RecordingFileError, RecordingWriteError
-from pytest_llmrec.storage import atomic, key_check, recording
+from pytest_llmrec.storage import atomic, key_check, pace, recording
 from pytest_llmrec.storage.recording import Recording
 from pytest_llmrec.storage.scrub import Scrubber
 
@@ -137,8 +137,11 @@ class Store:
         self.scrubber.check(document, str(path))
         try:
             self.tidy(path.parent)
-            if overwrite and _same_but_real_ids(path, document):
-                return Written.UNCHANGED  # at most the real ids behind the stable ones changed: kept as is
+            if overwrite:
+                existing = _existing(path)
+                document = pace.settled(existing, document)  # the old offsets, if the pace is the same
+                if _same_but_real_ids(existing, document):
+                    return Written.UNCHANGED  # at most the real ids behind the stable ones changed: kept
             placed = atomic.write(path, recording.dumps(document), overwrite=overwrite)
             return Written.NEW if placed else Written.KEPT
         except OSError as error:
@@ -165,12 +168,16 @@ def _unwritable(folder: Path, error: OSError) -> tuple[Path, str]:
 _TIDIED: set[Path] = set()  # folders already rid of stale temporary files by this process
 
 
-def _same_but_real_ids(path: Path, document: dict[str, Any]) -> bool:
-    """Whether the file at ``path`` holds ``document`` apart from the real ids its stable ids stand for."""
+def _existing(path: Path) -> Any:
+    """The parsed document at ``path``, None if there is none that parses."""
     try:
-        existing = orjson.loads(path.read_bytes())
+        return orjson.loads(path.read_bytes())
     except (OSError, orjson.JSONDecodeError):
-        return False
+        return None
+
+
+def _same_but_real_ids(existing: Any, document: dict[str, Any]) -> bool:
+    """Whether ``existing`` is ``document`` apart from the real ids its stable ids stand for."""
     if not isinstance(existing, dict):
         return False
     mapping = "id_normalization_mapping"

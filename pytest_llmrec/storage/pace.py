@@ -1,0 +1,153 @@
+"""A stream's pace: when each event of a live stream arrived, kept in its recording without noise.
+
+A recorded stream (SSE or NDJSON) keeps ``response.event_offsets_ms``: one whole number of
+milliseconds per event of ``response.body``, from the stream's first byte to the arrival of the
+event's last byte, rounded to 10 ms. ``--llm-stream-timing`` replays the events at that pace.
+
+Timing jitters on every call, so a re-record must not rewrite the offsets each time. The rule:
+when ``rewrite`` replaces a file whose offsets are as many as the new ones, and every new offset is
+within max(100 ms, 25 %) of the old one, the old offsets are kept. A rewrite of the same answer at
+about the same pace then writes the same bytes (the summary counts it unchanged); only a material
+change of pace, or another number of events, writes new offsets. A file recorded before offsets
+existed reads as before (no offsets: replayed at once) and gains them on its first rewrite.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Callable
+from typing import Any
+
+import orjson
+
+from pytest_llmrec.storage import codec, streams, validate
+
+FIELD = "event_offsets_ms"
+ROUND_MS = 10
+TOLERANCE_MS = 100
+TOLERANCE_SHARE = 0.25
+_SSE_END = re.compile(rb"\r?\n\r?\n")  # as streams.FrameRewriter cuts frames
+_LINE_END = re.compile(rb"\n")
+
+
+class Clock:
+    """When a live body's pieces passed through the take: the first byte in, and each piece out."""
+
+    def __init__(self, now: Callable[[], float] = time.monotonic) -> None:
+        self._now = now
+        self.start: float | None = None  # when the first byte of the body came
+        self.marks: list[tuple[int, float]] = []  # (bytes passed on so far, when)
+        self._passed = 0
+
+    def came(self, chunk: bytes) -> None:
+        if self.start is None and chunk:
+            self.start = self._now()
+
+    def passed(self, out: bytes) -> None:
+        if out:
+            self._passed += len(out)
+            self.marks.append((self._passed, self._now()))
+
+
+def rounded(seconds: float) -> int:
+    return round(seconds * 1000 / ROUND_MS) * ROUND_MS
+
+
+def offsets(clock: Clock, body: bytes, sse: bool, events: int) -> tuple[int, ...] | None:
+    """Each event's offset in ms, or None when the body's frames are not the ``events`` stored (a
+    framing read otherwise), so a recording never claims a pace that was not measured."""
+    if clock.start is None:
+        return None
+    ends = frame_ends(body, sse)
+    if len(ends) != events:
+        return None
+    found, at, marks = [], 0, clock.marks
+    for end in ends:
+        while at < len(marks) and marks[at][0] < end:
+            at += 1
+        if at == len(marks):
+            return None
+        found.append(max(0, rounded(marks[at][1] - clock.start)))
+    return tuple(found)
+
+
+def frame_ends(body: bytes, sse: bool) -> list[int]:
+    """Where each frame that holds an event ends in the body (comments and ``[DONE]`` hold none)."""
+    ends, start = [], 0
+    for match in (_SSE_END if sse else _LINE_END).finditer(body):
+        if _is_event(body[start : match.start()], sse):
+            ends.append(match.end())
+        start = match.end()
+    if _is_event(body[start:], sse):
+        ends.append(len(body))
+    return ends
+
+
+def _is_event(frame: bytes, sse: bool) -> bool:
+    if not sse:
+        return bool(frame.strip())
+    try:
+        return bool(streams.parse_sse(frame + b"\n\n")[0])
+    except UnicodeDecodeError:
+        return False
+
+
+def read(
+    reader: validate.Reader, response: dict[str, Any], stored: codec.StoredResponse
+) -> tuple[int, ...] | None:
+    """A file's offsets, checked: one per event, whole milliseconds that never decrease."""
+    if FIELD not in response:
+        return None
+    where, value = f"response.{FIELD}", response[FIELD]
+    if not stored.is_streaming:
+        raise reader.fail(
+            where, f"only a stream (sse or ndjson) has event offsets, and format is {stored.format}"
+        )
+    if not isinstance(value, list):
+        raise reader.fail(where, f"expected a list of milliseconds, one per event, got {_describe(value)}")
+    if len(value) != len(stored.body):
+        raise reader.fail(
+            where, f"holds {len(value)} offset(s) for the {len(stored.body)} event(s) of response.body"
+        )
+    previous = 0
+    for index, offset in enumerate(value):
+        if not isinstance(offset, int) or isinstance(offset, bool) or offset < 0:
+            raise reader.fail(
+                f"{where}[{index}]",
+                f"expected a whole number of milliseconds, 0 or more, got {_describe(offset)}",
+            )
+        if offset < previous:
+            raise reader.fail(
+                f"{where}[{index}]",
+                f"{offset} comes before the offset ahead of it ({previous}): offsets never decrease",
+            )
+        previous = offset
+    return tuple(value)
+
+
+def _describe(value: Any) -> str:
+    return "null" if value is None else f"{type(value).__name__} {orjson.dumps(value).decode()[:60]}"
+
+
+def same_pace(old: list[int], new: list[int]) -> bool:
+    """The rule of the module's docstring: as many events, each within max(100 ms, 25 %) of the old."""
+    return len(old) == len(new) and all(
+        abs(n - o) <= max(TOLERANCE_MS, TOLERANCE_SHARE * o) for o, n in zip(old, new, strict=True)
+    )
+
+
+def settled(existing: Any, document: dict[str, Any]) -> dict[str, Any]:
+    """``document`` with the offsets of ``existing`` (the file it replaces) where the pace is the same."""
+    old, new = _offsets_of(existing), _offsets_of(document)
+    if old is None or new is None or old == new or not same_pace(old, new):
+        return document
+    return {**document, "response": {**document["response"], FIELD: old}}
+
+
+def _offsets_of(document: Any) -> list[int] | None:
+    response = document.get("response") if isinstance(document, dict) else None
+    value = response.get(FIELD) if isinstance(response, dict) else None
+    if isinstance(value, list) and all(isinstance(v, int) and not isinstance(v, bool) for v in value):
+        return value
+    return None
