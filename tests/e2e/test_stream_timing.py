@@ -12,6 +12,7 @@ import pytest
 
 from fakes.inner_suite import NO_SOCKETS, InnerSuite
 from fakes.llm_server import OpenAICompatibleServer
+from fakes.ollama_server import OllamaServer
 
 GAP = 0.1  # seconds between two events, as the server sends them
 # "The Latin name of the Sun is Sol.": the opening delta, one event per word, the finish_reason.
@@ -210,3 +211,40 @@ def test_a_bad_timing_stops_the_run_naming_the_valid_ones(
             f"*--llm-stream-timing must be instant, recorded or xN (N times as fast as recorded, N > 0: x2, x0.5), {message}*"
         ]
     )
+
+
+NDJSON_SUITE = textwrap.dedent(
+    """
+    import json, os, pathlib, time
+    import httpx, pytest
+
+    @pytest.mark.llm_recording
+    def test_ollama_chat_stream():
+        body = {"model": "llama3.2:3b", "messages": [{"role": "user", "content": "Hello llama"}]}
+        with httpx.Client() as client:
+            start = time.monotonic()
+            with client.stream("POST", os.environ["LLMREC_TEST_BASE_URL"] + "/api/chat", json=body) as response:
+                arrivals = [time.monotonic() - start for line in response.iter_lines() if line]
+        out = pathlib.Path(os.environ["LLMREC_TEST_OUT"])
+        out.mkdir(exist_ok=True)
+        (out / "ndjson.json").write_text(json.dumps(arrivals))
+    """
+)
+
+
+def test_an_ndjson_stream_keeps_its_pace(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> None:
+    with OllamaServer(event_delay=GAP) as server:
+        suite = InnerSuite(pytester, monkeypatch, server.base_url)
+        pytester.makepyfile(test_ndjson=NDJSON_SUITE)
+        _run(suite, "--llm-record=record-missing").assert_outcomes(passed=1)
+    (document,) = suite.documents().values()
+    assert document["response"]["format"] == "ndjson"
+    offsets = document["response"]["event_offsets_ms"]
+    assert len(offsets) == 4  # "Echo: Hello llama" in three pieces, then the closing object
+    assert all(abs(offset - 100 * i) <= 80 for i, offset in enumerate(offsets)), offsets
+    suite.pytester.makeconftest(NO_SOCKETS)
+
+    _run(suite, "--llm-stream-timing=recorded").assert_outcomes(passed=1)
+
+    arrivals = suite.results()["ndjson"]
+    assert 0.8 * 3 * GAP <= arrivals[-1] - arrivals[0] < 3 * GAP + 1.0, arrivals
