@@ -80,10 +80,21 @@ SUITE = textwrap.dedent(
         start = time.monotonic()
         response = requests.post(BASE + "/chat/completions", json=BODY, stream=True)
         save("requests", start, [time.monotonic() for line in response.iter_lines() if line])
+
+    @pytest.mark.llm_recording(name="raw")
+    def test_aiohttp_replays_the_httpx_recording():
+        import aiohttp
+        async def main():
+            async with aiohttp.ClientSession() as session:
+                start = time.monotonic()
+                async with session.post(BASE + "/chat/completions", json=BODY) as response:
+                    arrivals = [time.monotonic() async for line in response.content if line.strip()]
+            save("aiohttp", start, arrivals)
+        asyncio.run(main())
     """
 )
-TESTS = 4
-NOT_REQUESTS = ("-k", "not requests")
+TESTS = 5
+NOT_VCR_STUBS = ("-k", "not requests and not aiohttp")  # replay only: they would record without offsets
 
 
 @pytest.fixture
@@ -111,7 +122,7 @@ def _offsets(suite: InnerSuite, test: str) -> list[int]:
 
 
 def test_streams_replay_at_once_at_the_recorded_pace_or_scaled(suite: InnerSuite) -> None:
-    _run(suite, "--llm-record=record-missing", *NOT_REQUESTS).assert_outcomes(passed=TESTS - 1, deselected=1)
+    _run(suite, "--llm-record=record-missing", *NOT_VCR_STUBS).assert_outcomes(passed=TESTS - 2, deselected=2)
     for test in ("test_sdk_sync", "test_sdk_async"):
         offsets = _offsets(suite, test)
         assert len(offsets) == EVENTS
@@ -123,7 +134,7 @@ def test_streams_replay_at_once_at_the_recorded_pace_or_scaled(suite: InnerSuite
 
     _run(suite).assert_outcomes(passed=TESTS)  # the default: instant
     instant = suite.results()
-    for name in ("sdk_sync", "sdk_async", "httpx_async", "requests"):
+    for name in ("sdk_sync", "sdk_async", "httpx_async", "requests", "aiohttp"):
         assert instant[name]["stream"] < GAP / 2, (name, instant[name])
 
     _run(suite, "--llm-stream-timing=recorded").assert_outcomes(passed=TESTS)
@@ -136,6 +147,7 @@ def test_streams_replay_at_once_at_the_recorded_pace_or_scaled(suite: InnerSuite
         gaps = [later - earlier for earlier, later in itertools.pairwise(arrivals)]
         assert sorted(gaps)[1] >= 0.5 * GAP, (name, gaps)
     assert recorded["requests"]["stream"] < GAP / 2  # its VCR.py stub hands the body whole, at the end
+    assert recorded["aiohttp"]["elapsed"] < GAP / 2  # at once: waiting in its stub would block the loop
     assert recorded["sdk_async"]["ticks"] >= 0.5 * SPAN / 0.02  # the event loop ran while it waited
 
     _run(suite, "--llm-stream-timing=x2").assert_outcomes(passed=TESTS)
@@ -145,31 +157,31 @@ def test_streams_replay_at_once_at_the_recorded_pace_or_scaled(suite: InnerSuite
 
 
 def test_the_ini_option_sets_the_pace(suite: InnerSuite) -> None:
-    _run(suite, "--llm-record=record-missing", "-k", "sdk_sync").assert_outcomes(passed=1, deselected=3)
+    _run(suite, "--llm-record=record-missing", "-k", "sdk_sync").assert_outcomes(passed=1, deselected=4)
     suite.pytester.makeini("[pytest]\nllm_stream_timing = x0.5\n")
 
-    _run(suite, "-k", "sdk_sync").assert_outcomes(passed=1, deselected=3)
+    _run(suite, "-k", "sdk_sync").assert_outcomes(passed=1, deselected=4)
 
     assert 0.8 * SPAN * 2 <= suite.results()["sdk_sync"]["elapsed"] < SPAN * 2 + 1.0
-    _run(suite, "-k", "sdk_sync", "--llm-stream-timing=instant").assert_outcomes(passed=1, deselected=3)
+    _run(suite, "-k", "sdk_sync", "--llm-stream-timing=instant").assert_outcomes(passed=1, deselected=4)
     assert suite.results()["sdk_sync"]["stream"] < GAP / 2
 
 
 def test_a_rewrite_at_about_the_same_pace_changes_no_byte(suite: InnerSuite, paced_server: Any) -> None:
-    _run(suite, "--llm-record=record-missing", "-k", "sdk_sync").assert_outcomes(passed=1, deselected=3)
+    _run(suite, "--llm-record=record-missing", "-k", "sdk_sync").assert_outcomes(passed=1, deselected=4)
     before = suite.recordings()
     paced_server.event_delay = GAP * 1.1
 
     rewritten = _run(suite, "--llm-record=rewrite", "-k", "sdk_sync")
 
-    rewritten.assert_outcomes(passed=1, deselected=3)
+    rewritten.assert_outcomes(passed=1, deselected=4)
     assert suite.recordings() == before
     assert "1 recorded, 0 file(s) written, 1 unchanged;" in rewritten.stdout.str()
     paced_server.event_delay = GAP * 2  # a material change: twice as slow
 
     slower = _run(suite, "--llm-record=rewrite", "-k", "sdk_sync")
 
-    slower.assert_outcomes(passed=1, deselected=3)
+    slower.assert_outcomes(passed=1, deselected=4)
     assert "1 recorded, 1 file(s) written;" in slower.stdout.str()
     offsets = _offsets(suite, "test_sdk_sync")
     assert all(abs(offset - 200 * i) <= 160 for i, offset in enumerate(offsets)), offsets
@@ -182,12 +194,12 @@ def test_a_rewrite_at_about_the_same_pace_changes_no_byte(suite: InnerSuite, pac
 
 def test_a_stream_requests_records_has_no_offsets_and_replays_at_once(suite: InnerSuite) -> None:
     """VCR.py's requests stub reads a live body whole before the client sees it: no pace to keep."""
-    _run(suite, "--llm-record=record-missing", "-k", "requests").assert_outcomes(passed=1, deselected=3)
+    _run(suite, "--llm-record=record-missing", "-k", "requests").assert_outcomes(passed=1, deselected=4)
     (document,) = suite.documents().values()
     assert document["response"]["format"] == "sse"
     assert "event_offsets_ms" not in document["response"]
 
-    _run(suite, "-k", "requests", "--llm-stream-timing=recorded").assert_outcomes(passed=1, deselected=3)
+    _run(suite, "-k", "requests", "--llm-stream-timing=recorded").assert_outcomes(passed=1, deselected=4)
 
     assert suite.results()["requests"]["elapsed"] < GAP / 2
 
