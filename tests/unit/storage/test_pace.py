@@ -11,19 +11,20 @@ import orjson
 import pytest
 
 from pytest_llmrec.errors import RecordingFileError
-from pytest_llmrec.storage import pace, recording, streams
+from pytest_llmrec.storage import codec, pace, recording, streams
 from pytest_llmrec.storage.store import Store, Written
 
-STREAM = (
-    Path(__file__).resolve().parents[3]
-    / "example_suite/recordings/openai/test_app/test_streamed_answer_arrives_in_pieces"
-    / "fce2cfc0ef67ee69dbb3da8caa7142ff48260ded560d873e6498f7f4634f5730.json"
+EVENTS = 10
+SSE = b"".join(b'data: {"index": %d}\n\n' % i for i in range(EVENTS)) + b"data: [DONE]\n\n"
+STREAM = recording.Recording(
+    "t",
+    recording.StoredRequest("POST", "http://x/v1/chat/completions", {}, "/v1/chat/completions"),
+    codec.encode_response(200, [("content-type", "text/event-stream")], SSE),
 )
-EVENTS = 10  # in STREAM
 
 
 def _stream(change: Callable[[dict[str, Any]], Any] | None = None) -> dict[str, Any]:
-    document: dict[str, Any] = orjson.loads(STREAM.read_bytes())
+    document: dict[str, Any] = orjson.loads(recording.dumps(recording.to_document(STREAM)))
     if change is not None:
         change(document["response"])
     return document
@@ -34,7 +35,7 @@ def _clock(times: list[float]) -> pace.Clock:
 
 
 def test_a_recording_without_offsets_still_reads_and_replays_at_once() -> None:
-    rec = recording.loads(STREAM.read_bytes(), STREAM)
+    rec = recording.loads(recording.dumps(_stream()), Path("old.json"))
     assert rec.response.offsets_ms is None
     assert pace.FIELD not in recording.to_document(rec)["response"]
 
@@ -150,7 +151,7 @@ def _with_offsets(rec: recording.Recording, offsets: list[int]) -> recording.Rec
 
 def test_a_rewrite_at_about_the_same_pace_leaves_the_file_byte_identical(tmp_path: Path) -> None:
     store = Store(tmp_path)
-    rec = recording.loads(STREAM.read_bytes(), STREAM)
+    rec = STREAM
     path = tmp_path / "s" / "k.json"
     store.write(path, _with_offsets(rec, [i * 100 for i in range(EVENTS)]), overwrite=False)
     before = path.read_bytes()
@@ -167,7 +168,7 @@ def test_a_rewrite_at_about_the_same_pace_leaves_the_file_byte_identical(tmp_pat
 def test_a_changed_answer_at_the_same_pace_keeps_the_old_offsets(tmp_path: Path) -> None:
     """Fewer lines in the diff a reviewer reads: only the answer changed, so only it shows."""
     store = Store(tmp_path)
-    rec = recording.loads(STREAM.read_bytes(), STREAM)
+    rec = STREAM
     path = tmp_path / "s" / "k.json"
     offsets = [i * 100 for i in range(EVENTS)]
     store.write(path, _with_offsets(rec, offsets), overwrite=False)
