@@ -6,7 +6,7 @@ event's last byte, rounded to 10 ms. ``--llm-stream-timing`` replays the events 
 
 Timing jitters on every call, so a re-record must not rewrite the offsets each time. The rule:
 when ``rewrite`` replaces a file whose offsets are as many as the new ones, and every new offset is
-within max(100 ms, 25 %) of the old one, the old offsets are kept. A rewrite of the same answer at
+within max(500 ms, 25 %) of the old one, the old offsets are kept. A rewrite of the same answer at
 about the same pace then writes the same bytes (the summary counts it unchanged); only a material
 change of pace, or another number of events, writes new offsets. A file recorded before offsets
 existed reads as before (no offsets: replayed at once) and gains them on its first rewrite.
@@ -25,7 +25,7 @@ from pytest_llmrec.storage import codec, streams, validate
 
 FIELD = "event_offsets_ms"
 ROUND_MS = 10
-TOLERANCE_MS = 100
+TOLERANCE_MS = 500  # a loaded CI runner stalls a process for a few hundred ms: that is not a new pace
 TOLERANCE_SHARE = 0.25
 _SSE_END = re.compile(rb"\r?\n\r?\n")  # as streams.FrameRewriter cuts frames
 _LINE_END = re.compile(rb"\n")
@@ -85,12 +85,22 @@ def frame_ends(body: bytes, sse: bool) -> list[int]:
 
 
 def _is_event(frame: bytes, sse: bool) -> bool:
+    """Whether ``streams.parse_sse`` reads an event from the frame: a ``data:`` or ``event:`` field,
+    other than the ``[DONE]`` terminator. Checked on the bytes, without parsing the JSON."""
     if not sse:
         return bool(frame.strip())
-    try:
-        return bool(streams.parse_sse(frame + b"\n\n")[0])
-    except UnicodeDecodeError:
-        return False
+    if frame.startswith((b"data: {", b"data:{")):
+        return True  # the common case, at once
+    named, data = False, []
+    for line in frame.replace(b"\r\n", b"\n").split(b"\n"):
+        field, _, value = line.partition(b":")
+        if not line or not field:
+            continue  # an empty line or a comment
+        if field == b"event":
+            named = True
+        elif field == b"data":
+            data.append(value[1:] if value[:1] == b" " else value)
+    return named or (bool(data) and b"\n".join(data) != streams.SSE_DONE.encode())
 
 
 def read(
@@ -131,7 +141,7 @@ def _describe(value: Any) -> str:
 
 
 def same_pace(old: list[int], new: list[int]) -> bool:
-    """The rule of the module's docstring: as many events, each within max(100 ms, 25 %) of the old."""
+    """The rule of the module's docstring: as many events, each within max(500 ms, 25 %) of the old."""
     return len(old) == len(new) and all(
         abs(n - o) <= max(TOLERANCE_MS, TOLERANCE_SHARE * o) for o, n in zip(old, new, strict=True)
     )

@@ -135,9 +135,10 @@ def test_no_offsets_when_the_frames_are_not_the_events_stored() -> None:
 @pytest.mark.parametrize(
     ("old", "new", "same"),
     [
-        ([0, 100, 200, 1000], [0, 190, 290, 1240], True),  # within 100 ms, or 25 % of 1000
-        ([0, 100, 200, 1000], [0, 100, 200, 1260], False),  # 26 % slower at the end
-        ([0, 100, 200], [0, 210, 400], False),  # twice as slow
+        ([0, 100, 200, 4000], [0, 590, 690, 4960], True),  # within 500 ms, or 25 % of 4000
+        ([0, 100, 200, 4000], [0, 100, 200, 5010], False),  # 25 % and 10 ms slower at the end
+        ([0, 100, 700], [0, 610, 700], False),  # the second event 510 ms later
+        ([0, 500, 1000], [0, 1000, 2000], False),  # twice as slow
         ([0, 100], [0, 100, 200], False),  # another number of events
     ],
 )
@@ -178,3 +179,16 @@ def test_a_changed_answer_at_the_same_pace_keeps_the_old_offsets(tmp_path: Path)
 
     written = orjson.loads(path.read_bytes())["response"]
     assert written["status"] == 201 and written[pace.FIELD] == offsets
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        SSE_BODY,
+        b'event: ping\n\nevent: message_start\ndata: {"type": "message_start"}\n\n',
+        b"data: plain text\ndata: on two lines\r\n\r\n: keep-alive\r\n\r\ndata: [DONE]\r\n\r\n",
+        b'id: 7\n\ndata:{"a":1}\n\nretry: 10\n\n',
+    ],
+)
+def test_the_frames_timed_are_the_events_the_recording_stores(body: bytes) -> None:
+    assert len(pace.frame_ends(body, sse=True)) == len(streams.parse_sse(body)[0])
