@@ -22,11 +22,7 @@ SPAN = (EVENTS - 1) * GAP  # from the first event to the last
 SUITE = textwrap.dedent(
     """
     import asyncio, json, os, pathlib, time
-    import openai, pytest
-    try:
-        import httpx2 as httpx
-    except ImportError:
-        import httpx
+    import httpx, openai, pytest  # openai 3.x sends through httpx2: both transports are timed
 
     BASE = os.environ["LLMREC_TEST_BASE_URL"]
     SUN = [{"role": "user", "content": "What's the name of the Sun in latin?"}]
