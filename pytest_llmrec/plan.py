@@ -8,6 +8,7 @@ the way to the client and hands the whole body back to the tape to record.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
@@ -49,6 +50,7 @@ class Plan:
         self.vcr_request: VcrRequest | None = None  # the request as a cassette sees it, in vcr-marked tests
         # Under verify: the recorded response the live one is compared with (``replay`` still answers).
         self.verify: codec.StoredResponse | None = None
+        self.made_at = time.monotonic()  # about when the request goes out: the first byte's wait starts
 
     def respond(self, status: int, headers: Iterable[tuple[str, str]], *, rewrite: bool = True) -> Take:
         """The live response began: pass its body through the returned Take.
@@ -88,7 +90,8 @@ class Take:
         kind = media.kind(media.header(headers, "content-type"))
         self._rewriter = self._rewriter_for(kind) if rewrite else None
         # A stream passed on frame by frame is timed; one handed over whole (VCR.py's stubs) is not.
-        self.clock = pace.Clock() if isinstance(self._rewriter, streams.FrameRewriter) else None
+        timed = isinstance(self._rewriter, streams.FrameRewriter)
+        self.clock = pace.Clock(asked=plan.made_at) if timed else None
 
     def _rewriter_for(self, kind: media.Kind) -> streams.Rewriter | None:
         if media.header(self.headers, "content-encoding") not in (None, "", "identity"):

@@ -19,7 +19,7 @@ from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 
 from pytest_llmrec.errors import ConfigError, did_you_mean
-from pytest_llmrec.storage.codec import ReplayResponse
+from pytest_llmrec.storage.codec import ReplayResponse, StoredResponse
 
 INSTANT, RECORDED = "instant", "recorded"
 _SCALED = re.compile(r"x(\d+(?:\.\d*)?|\.\d+)")
@@ -60,21 +60,22 @@ def parse_stream_timing(value: object, where: str) -> StreamTiming:
 
 
 def schedule(
-    offsets_ms: tuple[int, ...] | None, chunks: int, timing: StreamTiming
+    offsets_ms: tuple[int, ...] | None, chunks: int, timing: StreamTiming, first_byte_ms: int | None = None
 ) -> tuple[float, ...] | None:
-    """Seconds after the body begins at which each chunk goes out, or None: all at once.
+    """Seconds after the body is asked for at which each chunk goes out, or None: all at once.
 
-    One chunk per event; a chunk past the events (the ``[DONE]`` terminator) goes with the last.
+    One chunk per event, each once the first byte's wait and its offset have passed; a chunk past
+    the events (the ``[DONE]`` terminator) goes with the last.
     """
     if timing.speed is None or not offsets_ms or chunks < len(offsets_ms):
         return None
-    at = [offset / 1000 / timing.speed for offset in offsets_ms]
+    at = [((first_byte_ms or 0) + offset) / 1000 / timing.speed for offset in offsets_ms]
     return tuple(at + [at[-1]] * (chunks - len(at)))
 
 
-def paced(replay: ReplayResponse, offsets_ms: tuple[int, ...] | None, timing: StreamTiming) -> ReplayResponse:
+def paced(replay: ReplayResponse, recorded: StoredResponse, timing: StreamTiming) -> ReplayResponse:
     """The replay with its chunks scheduled, when the recording has offsets and timing is not instant."""
-    at = schedule(offsets_ms, len(replay.chunks), timing)
+    at = schedule(recorded.offsets_ms, len(replay.chunks), timing, recorded.first_byte_ms)
     return dataclasses.replace(replay, at=at) if at is not None else replay
 
 

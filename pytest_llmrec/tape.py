@@ -276,9 +276,7 @@ class Tape:
                 RecordingWarning(f"{source}: {where}: {problem}{others}; replayed as recorded"), stacklevel=2
             )
         response = recording.response
-        replay = stream_timing.paced(
-            codec.decode_response(response), response.offsets_ms, self.config.stream_timing
-        )
+        replay = stream_timing.paced(codec.decode_response(response), response, self.config.stream_timing)
         tokens = payloads.tokens_used(recording.response.body)
         self.ids.learn(recording.id_normalization_mapping)
         with self._lock:
@@ -345,7 +343,8 @@ class Tape:
         response = codec.encode_response(status, headers, body, endpoint, normalize)
         if take.clock is not None and response.is_streaming:
             measured = pace.offsets(take.clock, body, response.format == codec.SSE, len(response.body))
-            response = dataclasses.replace(response, offsets_ms=measured)
+            wait = pace.first_byte(take.clock) if measured is not None else None
+            response = dataclasses.replace(response, offsets_ms=measured, first_byte_ms=wait)
         recording = Recording(
             scope=self.config.scope,
             request=plan.request,

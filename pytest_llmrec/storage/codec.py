@@ -45,6 +45,7 @@ class StoredResponse:
     content_type: str | None = None
     stream: dict[str, Any] = field(default_factory=dict)
     offsets_ms: tuple[int, ...] | None = None  # a stream's event offsets (storage/pace.py), if measured
+    first_byte_ms: int | None = None  # from the request to the stream's first byte, if measured
 
     @property
     def is_streaming(self) -> bool:

@@ -2,14 +2,17 @@
 
 A recorded stream (SSE or NDJSON) keeps ``response.event_offsets_ms``: one whole number of
 milliseconds per event of ``response.body``, from the stream's first byte to the arrival of the
-event's last byte, rounded to 10 ms. ``--llm-stream-timing`` replays the events at that pace.
+event's last byte, and ``response.first_byte_ms``: from the request going out to that first byte
+(the wait for a model's first token), both rounded to 10 ms. ``--llm-stream-timing`` replays the
+stream at that pace.
 
-Timing jitters on every call, so a re-record must not rewrite the offsets each time. The rule:
-when ``rewrite`` replaces a file whose offsets are as many as the new ones, and every new offset is
-within max(500 ms, 25 %) of the old one, the old offsets are kept. A rewrite of the same answer at
-about the same pace then writes the same bytes (the summary counts it unchanged); only a material
-change of pace, or another number of events, writes new offsets. A file recorded before offsets
-existed reads as before (no offsets: replayed at once) and gains them on its first rewrite.
+Timing jitters on every call, so a re-record must not rewrite the timing each time. The rule:
+when ``rewrite`` replaces a file whose offsets are as many as the new ones, and every new offset,
+and the first byte's wait, is within max(500 ms, 25 %) of the old one, the old timing is kept. A
+rewrite of the same answer at about the same pace then writes the same bytes (the summary counts it
+unchanged); only a material change of pace, or another number of events, writes new timing. A file
+recorded before offsets existed reads as before (no offsets: replayed at once) and gains them on
+its first rewrite.
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ import orjson
 from pytest_llmrec.storage import codec, streams, validate
 
 FIELD = "event_offsets_ms"
+FIRST_BYTE = "first_byte_ms"
 ROUND_MS = 10
 TOLERANCE_MS = 500  # a loaded CI runner stalls a process for a few hundred ms: that is not a new pace
 TOLERANCE_SHARE = 0.25
@@ -34,8 +38,9 @@ _LINE_END = re.compile(rb"\n")
 class Clock:
     """When a live body's pieces passed through the take: the first byte in, and each piece out."""
 
-    def __init__(self, now: Callable[[], float] = time.monotonic) -> None:
+    def __init__(self, asked: float | None = None, now: Callable[[], float] = time.monotonic) -> None:
         self._now = now
+        self.asked = asked  # when the request went out
         self.start: float | None = None  # when the first byte of the body came
         self.marks: list[tuple[int, float]] = []  # (bytes passed on so far, when)
         self._passed = 0
@@ -70,6 +75,13 @@ def offsets(clock: Clock, body: bytes, sse: bool, events: int) -> tuple[int, ...
             return None
         found.append(max(0, rounded(marks[at][1] - clock.start)))
     return tuple(found)
+
+
+def first_byte(clock: Clock) -> int | None:
+    """Milliseconds from the request to the body's first byte, if both were seen."""
+    if clock.asked is None or clock.start is None:
+        return None
+    return max(0, rounded(clock.start - clock.asked))
 
 
 def frame_ends(body: bytes, sse: bool) -> list[int]:
@@ -136,6 +148,20 @@ def read(
     return tuple(value)
 
 
+def read_first_byte(reader: validate.Reader, response: dict[str, Any]) -> int | None:
+    """A file's wait for the first byte, checked: whole milliseconds, beside the event offsets."""
+    if FIRST_BYTE not in response:
+        return None
+    where, value = f"response.{FIRST_BYTE}", response[FIRST_BYTE]
+    if FIELD not in response:
+        raise reader.fail(where, f"only a stream with response.{FIELD} has a first byte to wait for")
+    if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+        raise reader.fail(
+            where, f"expected a whole number of milliseconds, 0 or more, got {_describe(value)}"
+        )
+    return value
+
+
 def _describe(value: Any) -> str:
     return "null" if value is None else f"{type(value).__name__} {orjson.dumps(value).decode()[:60]}"
 
@@ -148,11 +174,21 @@ def same_pace(old: list[int], new: list[int]) -> bool:
 
 
 def settled(existing: Any, document: dict[str, Any]) -> dict[str, Any]:
-    """``document`` with the offsets of ``existing`` (the file it replaces) where the pace is the same."""
-    old, new = _offsets_of(existing), _offsets_of(document)
+    """``document`` with the timing of ``existing`` (the file it replaces) where the pace is the same."""
+    old, new = _timing_of(existing), _timing_of(document)
     if old is None or new is None or old == new or not same_pace(old, new):
         return document
-    return {**document, "response": {**document["response"], FIELD: old}}
+    kept = {name: existing["response"][name] for name in (FIELD, FIRST_BYTE) if name in existing["response"]}
+    return {**document, "response": {**document["response"], **kept}}
+
+
+def _timing_of(document: Any) -> list[int] | None:
+    """The offsets, and the first byte's wait after them if given: compared by one rule."""
+    offsets = _offsets_of(document)
+    if offsets is None:
+        return None
+    wait = document["response"].get(FIRST_BYTE)
+    return [*offsets, wait] if isinstance(wait, int) and not isinstance(wait, bool) else offsets
 
 
 def _offsets_of(document: Any) -> list[int] | None:

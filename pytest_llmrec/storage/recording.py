@@ -68,6 +68,8 @@ def to_document(recording: Recording) -> dict[str, Any]:
         document_response["stream"] = response.stream
     if response.offsets_ms is not None:
         document_response[pace.FIELD] = list(response.offsets_ms)
+    if response.first_byte_ms is not None:
+        document_response[pace.FIRST_BYTE] = response.first_byte_ms
     if response.format == codec.BASE64:
         document_response["size"] = len(base64.b64decode(response.body))
     request = recording.request
@@ -118,8 +120,10 @@ def _read_response(reader: validate.Reader, response: dict[str, Any]) -> codec.S
     validate.check_response(reader, stored)
     if fmt == codec.BASE64:
         validate.check_size(reader, response, stored.body)
-    offsets = pace.read(reader, response, stored)
-    return dataclasses.replace(stored, offsets_ms=offsets) if offsets is not None else stored
+    offsets, wait = pace.read(reader, response, stored), pace.read_first_byte(reader, response)
+    if offsets is None:
+        return stored
+    return dataclasses.replace(stored, offsets_ms=offsets, first_byte_ms=wait)
 
 
 def _read_request(reader: validate.Reader, request: dict[str, Any]) -> StoredRequest:

@@ -29,10 +29,13 @@ SUITE = textwrap.dedent(
     BODY = {"model": "gpt-4o-mini", "messages": SUN, "stream": True}
 
     def save(name, start, arrivals, **more):
-        # elapsed: from the request to the last event; stream: from the first event to the last
         out = pathlib.Path(os.environ["LLMREC_TEST_OUT"])
         out.mkdir(exist_ok=True)
-        times = {"elapsed": arrivals[-1] - start, "stream": arrivals[-1] - arrivals[0], "events": len(arrivals)}
+        times = {
+            "elapsed": arrivals[-1] - start,  # from the request to the last event
+            "first": arrivals[0] - start,  # from the request to the first event
+            "stream": arrivals[-1] - arrivals[0],  # from the first event to the last
+        }
         (out / f"{name}.json").write_text(json.dumps({**times, "arrivals": arrivals, **more}))
 
     @pytest.mark.llm_recording
@@ -219,6 +222,23 @@ def test_a_bad_timing_stops_the_run_naming_the_valid_ones(
             f"*--llm-stream-timing must be instant, recorded or xN (N times as fast as recorded, N > 0: x2, x0.5), {message}*"
         ]
     )
+
+
+def test_the_wait_for_the_first_token_is_replayed_too(suite: InnerSuite, paced_server: Any) -> None:
+    paced_server.first_event_delay = 0.5  # headers at once, then half a second to the first event
+    _run(suite, "--llm-record=record-missing", "-k", "sdk_sync").assert_outcomes(passed=1, deselected=4)
+    (document,) = suite.documents("test_sdk_sync").values()
+    assert 450 <= document["response"]["first_byte_ms"] <= 700
+    assert suite.results()["sdk_sync"]["first"] >= 0.5
+    suite.pytester.makeconftest(NO_SOCKETS)
+
+    _run(suite, "-k", "sdk_sync", "--llm-stream-timing=recorded").assert_outcomes(passed=1, deselected=4)
+    recorded = suite.results()["sdk_sync"]
+    _run(suite, "-k", "sdk_sync", "--llm-stream-timing=x2").assert_outcomes(passed=1, deselected=4)
+    doubled = suite.results()["sdk_sync"]
+
+    assert recorded["first"] >= 0.8 * 0.5 and recorded["elapsed"] >= 0.8 * (0.5 + SPAN), recorded
+    assert 0.8 * 0.25 <= doubled["first"] < recorded["first"], doubled
 
 
 NDJSON_SUITE = textwrap.dedent(

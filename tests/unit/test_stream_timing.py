@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import time
 from pathlib import Path
 
@@ -10,7 +11,7 @@ import pytest
 
 from pytest_llmrec.errors import ConfigError
 from pytest_llmrec.options import read_options
-from pytest_llmrec.storage.codec import ReplayResponse
+from pytest_llmrec.storage.codec import ReplayResponse, StoredResponse
 from pytest_llmrec.stream_timing import (
     AT_ONCE,
     StreamTiming,
@@ -80,10 +81,18 @@ def test_the_schedule_scales_the_offsets_and_sends_the_terminator_with_the_last_
     assert schedule(offsets, 2, StreamTiming(1.0)) is None  # chunks that are not the events
 
 
+def test_the_first_byte_wait_comes_before_every_event() -> None:
+    assert schedule((0, 100), 3, StreamTiming(1.0), first_byte_ms=500) == (0.5, 0.6, 0.6)
+    assert schedule((0, 100), 2, StreamTiming(2.0), first_byte_ms=500) == (0.25, 0.3)
+
+
 def test_paced_leaves_a_replay_without_offsets_as_it_was() -> None:
     replay = ReplayResponse(200, [], [b"a", b"b"])
-    assert paced(replay, None, StreamTiming(1.0)) is replay
-    assert paced(replay, (0, 50), StreamTiming(1.0)).at == (0.0, 0.05)
+    stream = StoredResponse(200, "sse", [{}, {}])
+    assert paced(replay, stream, StreamTiming(1.0)) is replay
+    timed = dataclasses.replace(stream, offsets_ms=(0, 50), first_byte_ms=20)
+    assert paced(replay, timed, StreamTiming(1.0)).at == (0.02, 0.07)
+    assert paced(replay, timed, AT_ONCE) is replay
 
 
 def test_sync_chunks_come_at_their_time() -> None:

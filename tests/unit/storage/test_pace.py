@@ -42,9 +42,9 @@ def test_a_recording_without_offsets_still_reads_and_replays_at_once() -> None:
 
 def test_offsets_round_trip_and_stay_byte_stable() -> None:
     offsets = [i * 100 for i in range(EVENTS)]
-    data = recording.dumps(_stream(lambda r: r.update(event_offsets_ms=offsets)))
+    data = recording.dumps(_stream(lambda r: r.update(event_offsets_ms=offsets, first_byte_ms=350)))
     rec = recording.loads(data, Path("x.json"))
-    assert rec.response.offsets_ms == tuple(offsets)
+    assert rec.response.offsets_ms == tuple(offsets) and rec.response.first_byte_ms == 350
     assert recording.dumps(recording.to_document(rec)) == data
 
 
@@ -73,6 +73,14 @@ DAMAGE = {
         lambda r: r.update(event_offsets_ms=[0, 100, 90] + [100] * (EVENTS - 3)),
         "response.event_offsets_ms[2]: 90 comes before the offset ahead of it (100): offsets never decrease",
     ),
+    "first byte wait without offsets": (
+        lambda r: r.update(first_byte_ms=300),
+        "response.first_byte_ms: only a stream with response.event_offsets_ms has a first byte to wait for",
+    ),
+    "first byte wait a string": (
+        lambda r: r.update(event_offsets_ms=[0] * EVENTS, first_byte_ms="300"),
+        'response.first_byte_ms: expected a whole number of milliseconds, 0 or more, got str "300"',
+    ),
     "on a body that is not a stream": (
         lambda r: r.update(
             format="json", is_streaming=False, body={"a": 1}, stream=None, event_offsets_ms=[0]
@@ -93,6 +101,13 @@ def test_bad_offsets_are_refused_naming_file_and_field(change: Any, message: str
 
 
 SSE_BODY = b'data: {"a":1}\n\n: a comment\n\ndata: {"a":2}\n\ndata: {"a":3}\n\ndata: [DONE]\n\n'
+
+
+def test_the_wait_for_the_first_byte_is_timed_from_the_request() -> None:
+    clock = pace.Clock(asked=1.0, now=iter([1.346]).__next__)
+    clock.came(b"data: ")
+    assert pace.first_byte(clock) == 350
+    assert pace.first_byte(pace.Clock()) is None
 
 
 def test_each_event_is_timed_when_its_last_byte_passed() -> None:
@@ -192,3 +207,21 @@ def test_a_changed_answer_at_the_same_pace_keeps_the_old_offsets(tmp_path: Path)
 )
 def test_the_frames_timed_are_the_events_the_recording_stores(body: bytes) -> None:
     assert len(pace.frame_ends(body, sse=True)) == len(streams.parse_sse(body)[0])
+
+
+def _timed(rec: recording.Recording, offsets: list[int], wait: int) -> recording.Recording:
+    response = dataclasses.replace(rec.response, offsets_ms=tuple(offsets), first_byte_ms=wait)
+    return dataclasses.replace(rec, response=response)
+
+
+def test_the_first_byte_wait_follows_the_same_rule(tmp_path: Path) -> None:
+    store = Store(tmp_path)
+    path = tmp_path / "s" / "k.json"
+    offsets = [i * 100 for i in range(EVENTS)]
+    store.write(path, _timed(STREAM, offsets, 2000), overwrite=False)
+    before = path.read_bytes()
+
+    assert store.write(path, _timed(STREAM, offsets, 2400), overwrite=True) is Written.UNCHANGED
+    assert path.read_bytes() == before
+    assert store.write(path, _timed(STREAM, offsets, 3000), overwrite=True) is Written.NEW  # 50 % longer
+    assert orjson.loads(path.read_bytes())["response"][pace.FIRST_BYTE] == 3000
