@@ -118,8 +118,8 @@ def _reason(status: int) -> str:
 
 
 def _wait_for_whole(replay: ReplayResponse) -> None:
-    """A paced stream (``--llm-stream-timing``) comes whole, after its recorded span, as these stubs
-    hand a live one to the client whole once it has all come. Not in a running event loop (aiohttp's
+    """A paced stream (``--llm-stream-timing``) comes whole, at the time of its last event, as these
+    stubs hand a live one to the client whole once it has all come. Not in a running event loop (aiohttp's
     stub asks from a coroutine): sleeping there would block it, so aiohttp gets the body at once."""
     delay = stream_timing.whole_delay(replay.at)
     if delay <= 0:

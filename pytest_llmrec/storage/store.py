@@ -123,8 +123,9 @@ class Store:
     ) -> Written:
         """Write durably and atomically (see the module's docstring); never leaves a half-written file.
 
-        With ``overwrite``, a file that differs only in ``id_normalization_mapping`` is left
-        alone, so re-recording the same answers changes no byte. Without ``overwrite`` an
+        With ``overwrite``, a file that differs only in ``id_normalization_mapping``, or in a
+        stream's timing by less than ``pace``'s same-pace rule, is left alone, so re-recording the
+        same answers changes no byte. Without ``overwrite`` an
         existing file is kept and False returned, even if another
         process created it a moment ago. Credentials are scrubbed first; a document that still
         looks like it holds a key raises SecretInRecordingError and nothing is written.
