@@ -19,6 +19,7 @@ from pytest_llmrec.jsonpath import JsonPath
 from pytest_llmrec.modes import Mode, parse_mode
 from pytest_llmrec.options import Options
 from pytest_llmrec.storage.scrub import CREDENTIAL_ENV_VARS
+from pytest_llmrec.stream_timing import AT_ONCE, StreamTiming
 
 MARKER_NAME = "llm_recording"
 MARKER_KEYWORDS = ("name", "mode", "ignore", "match_host", "recordings_dir", "shared_dirs", "scrub")
@@ -61,6 +62,7 @@ class RecordingConfig:
     # Read-only (recordings dir, scope) pairs keyed with their own scope: the native recordings of
     # the extra cassettes a vcr marker names (@pytest.mark.vcr("shared.yaml")).
     extra_scopes: tuple[tuple[Path, str], ...] = ()
+    stream_timing: StreamTiming = AT_ONCE  # how replayed streams are paced (--llm-stream-timing)
 
     @property
     def read_dirs(self) -> tuple[Path, ...]:
@@ -124,6 +126,7 @@ def resolve(
         strict=options.strict,
         record_on_failure=options.record_on_failure,
         verify_allow=options.verify_allow,
+        stream_timing=options.stream_timing,
     )
 
 

@@ -19,6 +19,7 @@ from pytest_llmrec.errors import ConfigError, did_you_mean
 from pytest_llmrec.jsonpath import JsonPath
 from pytest_llmrec.modes import Mode, parse_mode
 from pytest_llmrec.pricing.table import Price, parse_overrides
+from pytest_llmrec.stream_timing import AT_ONCE, StreamTiming, parse_stream_timing
 
 ENV_MODE = "LLMREC_RECORD_MODE"
 UNUSED_ACTIONS = ("warn", "fail", "prune")
@@ -108,6 +109,13 @@ CLI_OPTIONS: dict[str, dict[str, Any]] = {
         "help": "once the run's live spend (priced by the model that answered) passes DOLLARS, refuse "
         "every further live request with BudgetExceededError, unsent (ini llm_budget).",
     },
+    "--llm-stream-timing": {
+        "dest": "llm_stream_timing",
+        "metavar": "TIMING",
+        "help": "how replayed streams (SSE, NDJSON) are sent: instant (default: all at once), recorded "
+        "(each event at the offset recorded live), or xN: N times as fast as recorded (x2 halves each "
+        "delay, x0.5 doubles it). Ini: llm_stream_timing.",
+    },
 }
 # name: (help, pytest's ini type, default)
 INI_OPTIONS: dict[str, tuple[str, str | None, Any]] = {
@@ -161,6 +169,11 @@ INI_OPTIONS: dict[str, tuple[str, str | None, Any]] = {
         "linelist",
         [],
     ),
+    "llm_stream_timing": (
+        "replayed streams' pace: instant, recorded or xN (see --llm-stream-timing)",
+        None,
+        None,
+    ),
 }
 
 
@@ -188,6 +201,7 @@ class Options:
     budget: float | None = None  # dollars of live spend past which live requests fail
     prices: Mapping[str, Price] = field(default_factory=dict)  # the ini's llm_prices, by model
     review: Path | None = None  # --llm-review: the Markdown report of what recording changed
+    stream_timing: StreamTiming = AT_ONCE  # instant: replayed streams are not paced
 
 
 def read_options(
@@ -240,7 +254,14 @@ def read_options(
         budget=_budget(cli.get("llm_budget"), ini.get("llm_budget")),
         prices=parse_overrides(ini.get("llm_prices") or ()),
         review=invocation_dir / cli["llm_review"] if cli.get("llm_review") else None,
+        stream_timing=_stream_timing(cli.get("llm_stream_timing"), ini.get("llm_stream_timing")),
     )
+
+
+def _stream_timing(cli: Any, ini: Any) -> StreamTiming:
+    if cli is not None:
+        return parse_stream_timing(cli, "--llm-stream-timing")
+    return parse_stream_timing(ini, "ini option llm_stream_timing") if ini else AT_ONCE
 
 
 def _budget(cli: str | None, ini: str | None) -> float | None:

@@ -8,13 +8,14 @@ the way to the client and hands the whole body back to the tape to record.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from pytest_llmrec import media
 from pytest_llmrec.matching import RequestKey
 from pytest_llmrec.recorder import Exchange
-from pytest_llmrec.storage import codec, streams
+from pytest_llmrec.storage import codec, pace, streams
 from pytest_llmrec.storage.recording import StoredRequest
 
 if TYPE_CHECKING:
@@ -49,6 +50,7 @@ class Plan:
         self.vcr_request: VcrRequest | None = None  # the request as a cassette sees it, in vcr-marked tests
         # Under verify: the recorded response the live one is compared with (``replay`` still answers).
         self.verify: codec.StoredResponse | None = None
+        self.made_at = time.monotonic()  # about when the request goes out: the first byte's wait starts
 
     def respond(self, status: int, headers: Iterable[tuple[str, str]], *, rewrite: bool = True) -> Take:
         """The live response began: pass its body through the returned Take.
@@ -87,6 +89,9 @@ class Take:
         self._parts: list[bytes] = []
         kind = media.kind(media.header(headers, "content-type"))
         self._rewriter = self._rewriter_for(kind) if rewrite else None
+        # A stream passed on frame by frame is timed; one handed over whole (VCR.py's stubs) is not.
+        timed = isinstance(self._rewriter, streams.FrameRewriter)
+        self.clock = pace.Clock(asked=plan.made_at) if timed else None
 
     def _rewriter_for(self, kind: media.Kind) -> streams.Rewriter | None:
         if media.header(self.headers, "content-encoding") not in (None, "", "identity"):
@@ -112,7 +117,11 @@ class Take:
 
     def feed(self, chunk: bytes) -> bytes:
         """Take a chunk of the live body; returns what to pass on to the client now."""
+        if self.clock is not None:
+            self.clock.came(chunk)
         out = self._rewriter.feed(chunk) if self._rewriter is not None else chunk
+        if self.clock is not None:
+            self.clock.passed(out)
         self._parts.append(out)
         return out
 
@@ -122,6 +131,8 @@ class Take:
             return b""
         self.finished = True
         rest = self._rewriter.finish() if self._rewriter is not None else b""
+        if self.clock is not None:
+            self.clock.passed(rest)
         self._parts.append(rest)
         self.plan.tape.taken(self, b"".join(self._parts))
         return rest

@@ -19,7 +19,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from pytest_llmrec import drift, media
+from pytest_llmrec import drift, media, stream_timing
 from pytest_llmrec.config import RecordingConfig
 from pytest_llmrec.errors import (
     BudgetExceededError,
@@ -42,7 +42,7 @@ from pytest_llmrec.pricing.meter import Meter
 from pytest_llmrec.reading.answers import assemble
 from pytest_llmrec.recorder import Exchange, LLMRecorder
 from pytest_llmrec.review import changes as review_changes
-from pytest_llmrec.storage import codec, key_check, payloads, provenance, sdk_check
+from pytest_llmrec.storage import codec, key_check, pace, payloads, provenance, sdk_check
 from pytest_llmrec.storage.credentials import Names
 from pytest_llmrec.storage.recording import Recording, StoredRequest, request_body_for_storage
 from pytest_llmrec.storage.scrub import Scrubber
@@ -284,7 +284,8 @@ class Tape:
             warnings.warn(
                 RecordingWarning(f"{source}: {where}: {problem}{others}; replayed as recorded"), stacklevel=2
             )
-        replay = codec.decode_response(recording.response)
+        response = recording.response
+        replay = stream_timing.paced(codec.decode_response(response), response, self.config.stream_timing)
         tokens = payloads.tokens_used(recording.response.body)
         self.ids.learn(recording.id_normalization_mapping)
         with self._lock:
@@ -349,6 +350,10 @@ class Tape:
                 )
         normalize = None if take.rewritten else (lambda value: take.ids.normalize(value, endpoint))
         response = codec.encode_response(status, headers, body, endpoint, normalize)
+        if take.clock is not None and response.is_streaming:
+            measured = pace.offsets(take.clock, body, response.format == codec.SSE, len(response.body))
+            wait = pace.first_byte(take.clock) if measured is not None else None
+            response = dataclasses.replace(response, offsets_ms=measured, first_byte_ms=wait)
         recording = Recording(
             scope=self.config.scope,
             request=plan.request,

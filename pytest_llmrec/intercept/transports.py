@@ -15,6 +15,7 @@ from collections.abc import AsyncIterator, Callable, Iterator
 from types import ModuleType
 from typing import Any, NamedTuple
 
+from pytest_llmrec import stream_timing
 from pytest_llmrec.plan import Plan, Take
 from pytest_llmrec.storage.codec import ReplayResponse
 from pytest_llmrec.tape import Tape
@@ -27,16 +28,20 @@ class StreamClasses(NamedTuple):
 
 
 class _Replay:
-    """A body sent in given chunks (one per stream event when replayed)."""
+    """A body sent in given chunks (one per stream event when replayed), each at its time if ``at``
+    gives one (``--llm-stream-timing``)."""
 
-    def __init__(self, chunks: list[bytes]) -> None:
-        self._chunks = chunks
+    def __init__(self, chunks: list[bytes], at: tuple[float, ...] | None = None) -> None:
+        self._chunks, self._at = chunks, at
 
     def __iter__(self) -> Iterator[bytes]:
-        yield from self._chunks
+        if self._at is None:
+            yield from self._chunks
+        else:
+            yield from stream_timing.chunks_at(self._chunks, self._at)
 
     async def __aiter__(self) -> AsyncIterator[bytes]:
-        for chunk in self._chunks:
+        async for chunk in stream_timing.achunks_at(self._chunks, self._at):
             yield chunk
 
 
@@ -97,7 +102,7 @@ def _stream_classes(httpx: ModuleType) -> StreamClasses:
 
 
 def _replayed(httpx: ModuleType, replay: ReplayResponse) -> Any:
-    stream = _stream_classes(httpx).replay(replay.chunks)
+    stream = _stream_classes(httpx).replay(replay.chunks, replay.at)
     return httpx.Response(replay.status, headers=replay.headers, stream=stream)
 
 

@@ -10,12 +10,16 @@ than once about the same request. It is duck-typed rather than a subclass of VCR
 
 from __future__ import annotations
 
+import asyncio
+import time
 from http import HTTPStatus
 from typing import Any
 
 import orjson
 
+from pytest_llmrec import stream_timing
 from pytest_llmrec.plan import Plan
+from pytest_llmrec.storage.codec import ReplayResponse
 from pytest_llmrec.tape import Tape
 
 _PLAN_ATTRIBUTE = "_llmrec_plan"
@@ -70,6 +74,7 @@ class VcrCassette:
     def play_response(self, request: Any) -> dict[str, Any]:
         replay = self._plan_for(request).replay
         assert replay is not None, "play_response called for a request that has no recording"
+        _wait_for_whole(replay)
         headers: dict[str, list[str]] = {}
         for name, value in replay.headers:
             headers.setdefault(name, []).append(value)
@@ -110,3 +115,16 @@ def _reason(status: int) -> str:
         return HTTPStatus(status).phrase
     except ValueError:
         return ""
+
+
+def _wait_for_whole(replay: ReplayResponse) -> None:
+    """A paced stream (``--llm-stream-timing``) comes whole, at the time of its last event, as these
+    stubs hand a live one to the client whole once it has all come. Not in a running event loop (aiohttp's
+    stub asks from a coroutine): sleeping there would block it, so aiohttp gets the body at once."""
+    delay = stream_timing.whole_delay(replay.at)
+    if delay <= 0:
+        return
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        time.sleep(delay)

@@ -44,6 +44,8 @@ class StoredResponse:
     body: Any
     content_type: str | None = None
     stream: dict[str, Any] = field(default_factory=dict)
+    offsets_ms: tuple[int, ...] | None = None  # a stream's event offsets (storage/pace.py), if measured
+    first_byte_ms: int | None = None  # from the request to the stream's first byte, if measured
 
     @property
     def is_streaming(self) -> bool:
@@ -57,6 +59,7 @@ class ReplayResponse:
     status: int
     headers: list[tuple[str, str]]
     chunks: list[bytes]
+    at: tuple[float, ...] | None = None  # seconds after the first chunk each goes out; None: at once
 
     @property
     def content(self) -> bytes:

@@ -7,6 +7,7 @@ names; a file that does not fit is rejected with the file and the field named.
 from __future__ import annotations
 
 import base64
+import dataclasses
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -16,7 +17,7 @@ import orjson
 from pytest_llmrec import media
 from pytest_llmrec.errors import RecordingFileError
 from pytest_llmrec.normalize import normalize_body
-from pytest_llmrec.storage import codec, payloads, provenance, validate
+from pytest_llmrec.storage import codec, pace, payloads, provenance, validate
 
 
 @dataclass(frozen=True)
@@ -66,6 +67,10 @@ def to_document(recording: Recording) -> dict[str, Any]:
     }
     if response.stream:
         document_response["stream"] = response.stream
+    if response.offsets_ms is not None:
+        document_response[pace.FIELD] = list(response.offsets_ms)
+    if response.first_byte_ms is not None:
+        document_response[pace.FIRST_BYTE] = response.first_byte_ms
     if response.format == codec.BASE64:
         document_response["size"] = len(base64.b64decode(response.body))
     request = recording.request
@@ -119,7 +124,10 @@ def _read_response(reader: validate.Reader, response: dict[str, Any]) -> codec.S
     validate.check_response(reader, stored)
     if fmt == codec.BASE64:
         validate.check_size(reader, response, stored.body)
-    return stored
+    offsets, wait = pace.read(reader, response, stored), pace.read_first_byte(reader, response)
+    if offsets is None:
+        return stored
+    return dataclasses.replace(stored, offsets_ms=offsets, first_byte_ms=wait)
 
 
 def _read_request(reader: validate.Reader, request: dict[str, Any]) -> StoredRequest:

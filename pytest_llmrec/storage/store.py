@@ -23,7 +23,7 @@ from typing import Any
 import orjson
 
 from pytest_llmrec.errors import RecordingFileError, RecordingWriteError
-from pytest_llmrec.storage import atomic, key_check, provenance, recording
+from pytest_llmrec.storage import atomic, key_check, pace, provenance, recording
 from pytest_llmrec.storage.recording import Recording
 from pytest_llmrec.storage.scrub import Scrubber
 
@@ -125,8 +125,9 @@ class Store:
     ) -> Written:
         """Write durably and atomically (see the module's docstring); never leaves a half-written file.
 
-        With ``overwrite``, a file that differs only in ``id_normalization_mapping`` is left
-        alone, so re-recording the same answers changes no byte. Without ``overwrite`` an
+        With ``overwrite``, a file that differs only in ``id_normalization_mapping``, or in a
+        stream's timing by less than ``pace``'s same-pace rule, is left alone, so re-recording the
+        same answers changes no byte. Without ``overwrite`` an
         existing file is kept and False returned, even if another
         process created it a moment ago. Credentials are scrubbed first; a document that still
         looks like it holds a key raises SecretInRecordingError and nothing is written.
@@ -140,10 +141,12 @@ class Store:
         try:
             self.tidy(path.parent)
             existing = _existing(path) if overwrite else None
-            if existing is not None and _same_but_real_ids(existing, document):
-                return Written.UNCHANGED  # at most the real ids behind the stable ones changed: kept as is
-            if existing is not None and self.replaced is not None:
-                self.replaced[path] = existing
+            if existing is not None:
+                document = pace.settled(_parsed(existing), document)  # the old timing, if the same pace
+                if _same_but_real_ids(existing, document):
+                    return Written.UNCHANGED  # at most the real ids behind the stable ones changed: kept
+                if self.replaced is not None:
+                    self.replaced[path] = existing
             placed = atomic.write(path, recording.dumps(document), overwrite=overwrite)
             return Written.NEW if placed else Written.KEPT
         except OSError as error:
@@ -174,6 +177,14 @@ def _existing(path: Path) -> bytes | None:
     try:
         return path.read_bytes()
     except OSError:
+        return None
+
+
+def _parsed(data: bytes) -> Any:
+    """The document in a file's bytes, None if they do not parse."""
+    try:
+        return orjson.loads(data)
+    except orjson.JSONDecodeError:
         return None
 
 

@@ -93,11 +93,13 @@ def _is_curated(path: Path) -> bool:
 
 def _without_host(root: Path) -> dict[Path, object]:
     """The recordings parsed, less what differs on every run of the server: the port in the URL
-    they were recorded from, the real ids behind the stable ones, and where and when each answer was
-    recorded (``provenance``, which new files carry)."""
+    they were recorded from, the real ids behind the stable ones, a stream's timing, and where and
+    when each answer was recorded (``provenance``, which new files carry)."""
     documents = {path: json.loads(data) for path, data in _recordings(root).items() if not _is_curated(path)}
     for document in documents.values():
         document["request"].pop("url")
         document.pop("provenance", None)
         document["id_normalization_mapping"] = sorted(document["id_normalization_mapping"])
+        document["response"].pop("event_offsets_ms", None)
+        document["response"].pop("first_byte_ms", None)
     return documents

@@ -99,10 +99,12 @@ class LoopbackHandler(BaseHTTPRequestHandler):
         self.send_body(status, compact(obj), "application/json", headers)
 
     def send_chunks(self, content_type: str, chunks: list[bytes]) -> None:
-        """A 200 whose body goes out one HTTP chunk per item, spaced by the server's event_delay."""
+        """A 200 whose body goes out one HTTP chunk per item, spaced by the server's event_delay, the
+        first after its first_event_delay (a model's wait for its first token), the headers at once."""
         self.start_response(
             200, {"Content-Type": content_type, "Cache-Control": "no-cache", "Transfer-Encoding": "chunked"}
         )
+        time.sleep(self.owner.first_event_delay)
         for data in chunks:
             self.wfile.write(b"%x\r\n%s\r\n" % (len(data), data))
             self.wfile.flush()
@@ -144,6 +146,7 @@ class LoopbackServer:
 
     def __init__(self, event_delay: float = 0.01, port: int = 0) -> None:
         self.event_delay = event_delay
+        self.first_event_delay = 0.0  # seconds between a stream's headers and its first event
         self.port = port  # 0 picks a free port on start(); reuse a port to "restart" a server
         self.requests: list[RecordedRequest] = []
         self._seen: set[bytes] = set()
