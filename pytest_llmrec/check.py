@@ -15,7 +15,7 @@ import os
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import orjson
 
@@ -221,12 +221,28 @@ def _check_key(
 
 
 def main(paths: list[Path], *, fix: bool, as_json: bool) -> int:
-    """Print the report (problems on stderr, or all as JSON on stdout); 1 if anything is still wrong."""
+    """Print the report; 1 if anything is still wrong."""
     report = check(paths, fix=fix)
+    show(report, as_json=as_json)
+    return 1 if report.failed else 0
+
+
+class Shown(Protocol):
+    """A report ``show`` prints: ``llmrec check``'s, or ``check --sdk``'s."""
+
+    @property
+    def findings(self) -> list[Finding]: ...
+
+    def summary(self) -> str: ...
+
+    def to_json(self) -> dict[str, Any]: ...
+
+
+def show(report: Shown, *, as_json: bool) -> None:
+    """The problems on stderr and the summary on stdout, or all as JSON on stdout."""
     if as_json:
         print(orjson.dumps(report.to_json(), option=orjson.OPT_INDENT_2).decode())
-    else:
-        for finding in report.findings:
-            print(finding.line(), file=sys.stderr)
-        print(report.summary())
-    return 1 if report.failed else 0
+        return
+    for finding in report.findings:
+        print(finding.line(), file=sys.stderr)
+    print(report.summary())

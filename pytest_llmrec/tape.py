@@ -19,19 +19,15 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from pytest_llmrec import drift, media, stream_timing
+from pytest_llmrec import drift, keeping, media, stream_timing
 from pytest_llmrec.config import RecordingConfig
 from pytest_llmrec.errors import (
     BudgetExceededError,
-    LLMRecordingError,
     RecordingFileError,
     RecordingMissError,
     RecordingWarning,
-    RecordingWriteError,
-    SecretInRecordingError,
 )
 from pytest_llmrec.ids import IdMap
-from pytest_llmrec.jsonpath import JsonPath
 from pytest_llmrec.llama_stack.index import ForeignIndexes, find
 from pytest_llmrec.matching import KeyOptions, RequestKey, public_url, request_key
 from pytest_llmrec.misses import Candidate, explain_miss
@@ -41,12 +37,11 @@ from pytest_llmrec.plan import Plan, Take
 from pytest_llmrec.pricing.meter import Meter
 from pytest_llmrec.reading.answers import assemble
 from pytest_llmrec.recorder import Exchange, LLMRecorder
-from pytest_llmrec.review import changes as review_changes
 from pytest_llmrec.storage import codec, key_check, pace, payloads, provenance, sdk_check
 from pytest_llmrec.storage.credentials import Names
 from pytest_llmrec.storage.recording import Recording, StoredRequest, request_body_for_storage
 from pytest_llmrec.storage.scrub import Scrubber
-from pytest_llmrec.storage.store import Store, Written, recording_path
+from pytest_llmrec.storage.store import Store, recording_path
 
 if TYPE_CHECKING:  # VCR.py is imported only by tests that use a cassette
     from vcr.request import Request as VcrRequest
@@ -166,7 +161,7 @@ class Tape:
             request = StoredRequest(
                 method=exchange.method,
                 url=exchange.url,
-                body=_ignored_out(request_body_for_storage(body, content_type), self.config.ignore),
+                body=request_body_for_storage(body, content_type, self.config.ignore),
                 endpoint=exchange.endpoint,
                 model=_model_of(key),
             )
@@ -399,8 +394,7 @@ class Tape:
     def close(self, passed: bool) -> None:
         """Write what was recorded, unless the test failed and its recordings are not to be saved.
 
-        ``rewrite`` replaces files, the other modes never clobber one. A recording refused for
-        holding a secret does not stop the others; the first refusal is raised once all are written.
+        ``rewrite`` replaces files, the other modes never clobber one (see ``keeping.write``).
         """
         with self._lock:  # a response still streaming in another thread is left out, not half-taken
             pending, self._pending = self._pending, []
@@ -410,59 +404,19 @@ class Tape:
         if not (passed or self.config.record_on_failure):
             self.recorder.discarded += [path for path, _ in pending]
             return
-        overwrite = self.config.mode is Mode.REWRITE
-        key_options = key_check.key_options_document(self.key_options)
-        refused: list[LLMRecordingError] = []
-        for path, recording in pending:
-            try:
-                written = self.store.write(path, recording, overwrite=overwrite, key_options=key_options)
-            except SecretInRecordingError as error:
-                refused.append(error)
-                continue
-            except RecordingWriteError as error:
-                refused.append(error.of_test(self.nodeid))
-                continue
-            done = {Written.NEW: self.recorder.written, Written.UNCHANGED: self.recorder.unchanged}
-            done.get(written, self.recorder.kept).append(path)
-            self.refreshed.add(path)
-            if written is Written.NEW and self.changes is not None:
-                self._review(path)
-        for exchange in unfinished:
-            warnings.warn(
-                RecordingWarning(
-                    f"{exchange.method} {exchange.url}: the response was not read to the end before "
-                    f"{self.nodeid} finished, so it was not recorded"
-                ),
-                stacklevel=2,
-            )
+        refused = keeping.write(
+            self.store,
+            pending,
+            self.recorder,
+            overwrite=self.config.mode is Mode.REWRITE,
+            key_options=key_check.key_options_document(self.key_options),
+            refreshed=self.refreshed,
+            changes=self.changes,
+            nodeid=self.nodeid,
+        )
+        keeping.warn_unfinished(unfinished, self.nodeid)
         if refused:
             raise refused[0]
-
-    def _review(self, path: Path) -> None:
-        """What the file just written changed, read back as written (scrubbed), for ``--llm-review``."""
-        assert self.changes is not None and self.store.replaced is not None
-        old = self.store.replaced.pop(path, None)
-        with contextlib.suppress(RecordingFileError):
-            new = self.store.read(path)
-            if new is not None:
-                self.changes.append(review_changes.written(path, old, new).to_json())
-
-
-IGNORED = "<ignored>"
-
-
-def _ignored_out(body: object, ignore: tuple[JsonPath, ...]) -> object:
-    """The stored request body with each ``ignore`` path's value replaced by a fixed placeholder.
-
-    A placeholder rather than leaving the field out: the file still shows the request had the field
-    (and a ``[*]`` path keeps its list's length), yet a re-record with another value of it writes
-    the same bytes. The key never sees these paths, so the file's name still matches its content.
-    """
-    if not isinstance(body, (dict, list)):
-        return body
-    for path in ignore:
-        body = path.replace_in(body, IGNORED)
-    return body
 
 
 def _problem(error: RecordingFileError | None) -> str:

@@ -16,13 +16,10 @@ such class is an error: the upgrade renamed or removed it, and replay would fall
 
 from __future__ import annotations
 
-import sys
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-
-import orjson
 
 from pytest_llmrec import check as checking
 from pytest_llmrec.cassettes import sources
@@ -125,10 +122,5 @@ def _check_payloads(path: Path, found: Recording, report: SdkReport, strict: boo
 def main(paths: list[Path], *, strict: bool, as_json: bool) -> int:
     """Print the problems (stderr) and a summary (stdout), or all as JSON; 1 if any payload is rejected."""
     report = check_sdk(paths, strict=strict)
-    if as_json:
-        print(orjson.dumps(report.to_json(), option=orjson.OPT_INDENT_2).decode())
-    else:
-        for finding in report.findings:
-            print(finding.line(), file=sys.stderr)
-        print(report.summary())
+    checking.show(report, as_json=as_json)
     return 1 if report.findings else 0

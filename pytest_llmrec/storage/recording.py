@@ -16,6 +16,7 @@ import orjson
 
 from pytest_llmrec import media
 from pytest_llmrec.errors import RecordingFileError
+from pytest_llmrec.jsonpath import JsonPath
 from pytest_llmrec.normalize import normalize_body
 from pytest_llmrec.storage import codec, pace, payloads, provenance, validate
 
@@ -40,16 +41,32 @@ class Recording:
     provenance: dict[str, Any] | None = None  # where the answer came from (storage.provenance)
 
 
-def request_body_for_storage(body: bytes | None, content_type: str | None) -> Any:
-    """Parsed JSON where the body is JSON, readable parts for forms, base64 for other bytes."""
+IGNORED = "<ignored>"  # what an ``ignore`` path's value is stored as
+
+
+def request_body_for_storage(
+    body: bytes | None, content_type: str | None, ignore: tuple[JsonPath, ...] = ()
+) -> Any:
+    """Parsed JSON where the body is JSON, readable parts for forms, base64 for other bytes.
+
+    Each ``ignore`` path's value is written as ``IGNORED`` rather than left out: the file still
+    shows the request had the field (and a ``[*]`` path keeps its list's length), yet a re-record
+    with another value of it writes the same bytes. The key never sees these paths, so the file's
+    name still matches its content.
+    """
     if not body:
         return None
     if media.kind(content_type, body) in ("multipart", "form"):
         return normalize_body(body, content_type)
     try:
-        return orjson.loads(body)
+        parsed = orjson.loads(body)
     except ValueError:
         pass
+    else:
+        if isinstance(parsed, (dict, list)):
+            for path in ignore:
+                parsed = path.replace_in(parsed, IGNORED)
+        return parsed
     try:
         return body.decode("utf-8")
     except UnicodeDecodeError:
